@@ -1,1 +1,5 @@
-export {};
+export { encode } from './encode.js';
+export { decode, decodeMap } from './decode.js';
+export { TnFloat, type TnMap, type TnValue } from './value.js';
+export * from './errors.js';
+export { toPlain } from './plain.js';
