@@ -1,1 +1,12 @@
-export {};
+export * from './errors.js';
+export * from './codec/packet.js';
+export * from './codec/packet-codec.js';
+export * from './codec/zrpc.js';
+export * from './session/session-base.js';
+export * from './session/keepalive.js';
+export * from './session/responder.js';
+export * from './session/initiator.js';
+export * from './transport/endpoints.js';
+export * from './transport/zhttp-sockets.js';
+export * from './transport/zrpc.js';
+export * from './transport/simple-sockets.js';

@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodePacket, encodePacket, splitPubFrame, encodePubFrame, decodeZrpcRequest, encodeZrpcResponse, decodeZrpcResponse } from '../src/index.js';
+
+const b = (s: string) => Buffer.from(s, 'latin1');
+
+test('decodes condure first packet', () => {
+  const p = decodePacket(b('T298:4:from,7:condure,2:id,5:0-0-0,3:seq,1:0#3:ext,15:5:multi,4:true!}6:method,3:GET,3:uri,31:http://127.0.0.1:37999/path?q=1,7:headers,82:26:4:Host,15:127.0.0.1:37999,]29:10:User-Agent,11:curl/7.88.1,]15:6:Accept,3:*/*,]]7:credits,4:8192#6:stream,4:true!12:peer-address,9:127.0.0.1,9:peer-port,5:34864#}'));
+  assert.equal(p.from, 'condure');
+  assert.equal(p.id, '0-0-0');
+  assert.equal(p.seq, 0);
+  assert.equal(p.multi, true);
+  assert.equal(p.method, 'GET');
+  assert.equal(p.uri, 'http://127.0.0.1:37999/path?q=1');
+  assert.deepEqual(p.headers, [['Host', '127.0.0.1:37999'], ['User-Agent', 'curl/7.88.1'], ['Accept', '*/*']]);
+  assert.equal(p.credits, 8192);
+  assert.equal(p.stream, true);
+  assert.equal(p.peerAddress, '127.0.0.1');
+  assert.equal(p.peerPort, 34864);
+});
+
+test('accepts peer-port as digit string (Pushpin C++ serializer)', () => {
+  const p = decodePacket(encodePacket({ id: 'x', seq: 0 }));
+  assert.equal(p.peerPort, undefined);
+  const q = decodePacket(b('T29:2:id,1:x,9:peer-port,5:12345,}'));
+  assert.equal(q.peerPort, 12345);
+});
+
+test('encodes a response exactly like the captured condure-accepted frame', () => {
+  const payload = encodePacket({ from: 'fakeproxy', id: '0-0-0', seq: 0, code: 200, reason: 'OK', headers: [['Content-Type', 'text/plain']], body: b('hi\n') });
+  assert.equal(payload.toString('latin1'), 'T130:4:from,9:fakeproxy,2:id,5:0-0-0,3:seq,1:0#4:code,3:200#6:reason,2:OK,7:headers,34:30:12:Content-Type,10:text/plain,]]4:body,3:hi\n,}');
+});
+
+test('multi-id keep-alive round trips', () => {
+  const raw = b('T139:4:from,19:pushpin-proxy_11446,2:id,54:23:2:id,5:0-0-2,3:seq,1:7#}23:2:id,5:1-0-5,3:seq,1:3#}]4:type,10:keep-alive,3:ext,15:5:multi,4:true!}}');
+  const p = decodePacket(raw);
+  assert.deepEqual(p.id, [{ id: '0-0-2', seq: 7 }, { id: '1-0-5', seq: 3 }]);
+  assert.equal(p.type, 'keep-alive');
+  assert.deepEqual(decodePacket(encodePacket(p)), p);
+});
+
+test('rejected error with response fields', () => {
+  const p = decodePacket(b('T128:4:from,2:zz,2:id,1:1,3:seq,1:0#4:type,5:error,9:condition,8:rejected,4:code,3:403#6:reason,9:Forbidden,7:headers,0:]4:body,2:no,}'));
+  assert.equal(p.type, 'error');
+  assert.equal(p.condition, 'rejected');
+  assert.equal(p.code, 403);
+  assert.deepEqual(p.body, b('no'));
+});
+
+const bad: Array<[string, string]> = [
+  ['empty', ''],
+  ['no T', '12:2:id,1:1,}'],
+  ['J prefix', 'J{}'],
+  ['not a map', 'T3:abc,'],
+  ['no id', 'T12:3:seq,1:0#}'],
+  ['unknown type', 'T25:2:id,1:1,4:type,4:bogs,}'],
+  ['bad headers', 'T23:2:id,1:1,7:headers,1:x,}'],
+  ['truncated', 'T30:2:id,1:1'],
+];
+for (const [name, raw] of bad) {
+  test(`rejects ${name}`, () => {
+    assert.throws(() => decodePacket(b(raw)), (e: { code?: string }) => e.code === 'PP_ERR_ZHTTP_FORMAT');
+  });
+}
+
+test('PUB frames split at the first space', () => {
+  const f = encodePubFrame('condure', b('Tx y'));
+  assert.deepEqual(splitPubFrame(f), { dest: 'condure', payload: b('Tx y') });
+});
+
+test('ZRPC request and response', () => {
+  const r = decodeZrpcRequest(b('37:2:id,4:cmd1,6:method,12:get-zmq-uris,}'));
+  assert.equal(r.method, 'get-zmq-uris');
+  assert.deepEqual(r.id, b('cmd1'));
+  const enc = encodeZrpcResponse({ id: b('8'), success: false, condition: 'method-not-found' });
+  const back = decodeZrpcResponse(enc);
+  assert.equal(back.success, false);
+  assert.equal(back.condition, 'method-not-found');
+});
