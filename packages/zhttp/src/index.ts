@@ -10,3 +10,4 @@ export * from './transport/endpoints.js';
 export * from './transport/zhttp-sockets.js';
 export * from './transport/zrpc.js';
 export * from './transport/simple-sockets.js';
+export * from './codec/accept.js';
