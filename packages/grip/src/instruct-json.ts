@@ -6,7 +6,7 @@
 import { stripInstructHeaders } from './header-params.js';
 import type { Instruct, InstructChannel } from './instruct.js';
 import {
-  FieldReader, fromBase64, parseHeadersField, parseJsonBytes, parseStringList, sortedKeys, setKey,
+  asKeyed, FieldReader, fromBase64, parseHeadersField, parseJsonBytes, parseStringList, sortedKeys, setKey,
   stringOf, type Fail,
 } from './value-util.js';
 
@@ -59,7 +59,8 @@ function applyHold(vhold: unknown, out: Instruct, fail: Fail): number | undefine
 
 function applyResponse(vresp: unknown, out: Instruct, fail: Fail): void {
   // Pushpin fails here without a message; name the problem like the other type errors.
-  const r: FieldReader = new FieldReader(vresp, 'response', () => fail("instruct contains 'response' with wrong type"));
+  if (!asKeyed(vresp)) fail("instruct contains 'response' with wrong type");
+  const r: FieldReader = new FieldReader(vresp, 'response', fail);
   const res = out.response;
   const code = r.int('code', 0, 999);
   if (code !== undefined) {
@@ -81,10 +82,8 @@ function applyResponse(vresp: unknown, out: Instruct, fail: Fail): void {
  */
 export function applyJsonInstruct(body: Buffer, out: Instruct, fail: Fail): { timeout?: number } {
   const parsed = parseJsonBytes(body);
-  if (!parsed.ok || parsed.value === null || typeof parsed.value !== 'object') {
-    fail('failed to parse application/grip-instruct content as JSON');
-  }
-  if (Array.isArray(parsed.value)) fail('instruct must be an object');
+  if (!parsed.ok) fail('failed to parse application/grip-instruct content as JSON');
+  if (!asKeyed(parsed.value)) fail('instruct must be an object');
   const inst: FieldReader = new FieldReader(parsed.value, 'instruct', fail);
 
   let timeout: number | undefined;

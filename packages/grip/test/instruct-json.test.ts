@@ -61,6 +61,7 @@ test('JSON instruct errors', () => {
     ['{nope', 'failed to parse application/grip-instruct content as JSON'],
     ['', 'failed to parse application/grip-instruct content as JSON'],
     ['[1]', 'instruct must be an object'],
+    ['"text"', 'instruct must be an object'],
     [{ hold: 1 }, "instruct contains 'hold' with wrong type"],
     [{ hold: { mode: 'x', channels: [] } }, "hold 'mode' must be set to either 'response' or 'stream'"],
     [{ hold: { mode: 5, channels: [] } }, "hold contains 'mode' with wrong type"],
