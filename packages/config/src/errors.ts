@@ -12,7 +12,7 @@ export interface SourceLocation {
 }
 
 function locate(loc: SourceLocation, message: string): string {
-  if (loc.file === undefined) return message;
+  if (loc.file === undefined) return loc.line === undefined ? message : `line ${loc.line}: ${message}`;
   return loc.line === undefined ? `${loc.file}: ${message}` : `${loc.file}:${loc.line}: ${message}`;
 }
 

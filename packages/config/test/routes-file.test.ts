@@ -48,7 +48,7 @@ function one(line: string): Route {
 
 test('condition props', () => {
   const r = one(
-    'api.example.com,id=api,path_beg=/api,proto=ws,ssl=yes,sig_iss=iss,sig_key=file:k.pem,prefix=p-,orig_headers,as_host=h.example,debug,aco,session,no_grip,header=X-A:  one,header=X-B:two,log_level=3,sockjs=/sj,sockjs_as_path=/ws ' +
+    'api.example.com,id=api,path_beg=/api,proto=ws,ssl=yes,sig_iss=iss,sig_key=file:k.pem,prefix=p-,orig_headers,as_host=h.example,debug,aco,session,no_grip,header="X-A:  one",header=X-B:two,log_level=3,sockjs=/sj,sockjs_as_path=/ws ' +
       'backend:8080',
   );
   assert.equal(r.id, 'api');
@@ -120,7 +120,7 @@ test('id-only rules are allowed; no domain and no id is an error', () => {
   assert.equal(r.id, 'api2');
   const { routes, errors } = parseRoutes('path_beg=/x 127.0.0.1:1');
   assert.equal(routes.length, 0);
-  assert.equal(errors[0]?.message, '1: condition has no domain or id');
+  assert.equal(errors[0]?.message, 'line 1: condition has no domain or id');
 });
 
 test('bad lines are skipped with a message naming file, line and problem', () => {

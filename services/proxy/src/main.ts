@@ -1,1 +1,83 @@
-export {};
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, logLevelFor, type PushpinConfig } from '@pushpin-ts/config';
+import { createLogger } from '@pushpin-ts/log';
+import { ProxyApp } from './app.js';
+import { parseArgs, type ProxyArgs } from './args.js';
+import { GripSigner } from './grip-signing.js';
+import { RoutesSource } from './routes-source.js';
+import { proxySettings } from './settings.js';
+import { buildSockets } from './sockets.js';
+
+const defaultLibdir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../config');
+
+function fail(message: string): never {
+  process.stderr.write(`pushpin-proxy: ${message}\n`);
+  process.exit(1);
+}
+
+let args: ProxyArgs;
+let cfg: PushpinConfig;
+try {
+  args = parseArgs(process.argv.slice(2));
+  cfg = loadConfig(args.config, {
+    libdir: args.libdir ?? defaultLibdir,
+    ...(args.ipcPrefix !== undefined ? { ipcPrefix: args.ipcPrefix } : {}),
+    set: args.set,
+  });
+} catch (err) {
+  fail((err as Error).message);
+}
+
+const instanceId = `pushpin-proxy_${process.pid}`;
+const log = createLogger({
+  service: 'proxy',
+  level: args.logLevel ?? logLevelFor(cfg.runner.logLevel, 'proxy'),
+  ...(args.logFile ? { file: args.logFile } : {}),
+});
+for (const u of args.unknown) log.warn({ arg: u }, 'unknown command line argument ignored');
+for (const w of cfg.warnings) log.warn({ code: w.code }, w.message);
+
+const routes = new RoutesSource({ file: cfg.proxy.routesfile, lines: args.routes }, log);
+const signer = new GripSigner(cfg.proxy.sigIss, cfg.proxy.sigKey, cfg.proxy.upstreamKey, log);
+routes.onReload = () => signer.clear();
+routes.load();
+routes.watch();
+
+let app: ProxyApp | undefined;
+let sockets: ReturnType<typeof buildSockets>;
+try {
+  sockets = buildSockets(cfg, instanceId, log, {
+    client: (s) => app?.onClientSession(s),
+    internal: (s) => app?.onInternalSession(s),
+  });
+} catch (err) {
+  log.error({ err: (err as Error).message }, 'cannot set up sockets');
+  fail((err as Error).message);
+}
+app = new ProxyApp({ log, settings: proxySettings(cfg), routes: () => routes.table, signer, zurl: sockets.zurl, accept: sockets.accept });
+
+try {
+  await sockets.start();
+} catch (err) {
+  log.error({ err: (err as Error).message }, 'cannot bind or connect sockets');
+  sockets.close();
+  fail((err as Error).message);
+}
+log.info({ id: instanceId, config: cfg.file }, 'pushpin-proxy started');
+
+let stopping = false;
+function stop(signal: string): void {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'stopping');
+  routes.close();
+  sockets.close();
+  log.flush?.();
+  setTimeout(() => process.exit(0), 100).unref();
+}
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGHUP', () => { log.info({}, 'SIGHUP: reloading routes'); routes.reload(); });
+process.on('uncaughtException', (err) => log.error({ err: err.message, stack: err.stack }, 'uncaught exception (continuing)'));
+process.on('unhandledRejection', (err) => log.error({ err: String(err) }, 'unhandled rejection (continuing)'));

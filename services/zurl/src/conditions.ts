@@ -1,4 +1,4 @@
-import { ZurlBadRequestError, ZurlMaxSizeError, ZurlSessionTimeoutError } from './errors.js';
+import { ZurlBadRequestError, ZurlConnectTimeoutError, ZurlMaxSizeError, ZurlSessionTimeoutError } from './errors.js';
 
 /** ZHTTP error conditions zurl sends (zhttp.md §3). */
 export type ZurlCondition =
@@ -14,6 +14,7 @@ const BY_CODE: Readonly<Record<string, ZurlCondition>> = {
   [new ZurlBadRequestError().code]: 'bad-request',
   [new ZurlMaxSizeError().code]: 'max-size-exceeded',
   [new ZurlSessionTimeoutError().code]: 'session-timeout',
+  [new ZurlConnectTimeoutError().code]: 'connection-timeout',
   UND_ERR_INVALID_ARG: 'bad-request',
   UND_ERR_NOT_SUPPORTED: 'bad-request',
   UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'bad-request',

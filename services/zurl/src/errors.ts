@@ -44,3 +44,10 @@ export class ZurlCancelledError extends ZurlError {
   readonly code = 'PP_ERR_ZURL_CANCELLED';
   constructor(message = 'session cancelled by initiator') { super(message); }
 }
+
+/** No response started within the packet's `timeout` (answered with `connection-timeout`). */
+export class ZurlConnectTimeoutError extends ZurlError {
+  override readonly name = 'ZurlConnectTimeoutError';
+  readonly code = 'PP_ERR_ZURL_CONNECT_TIMEOUT';
+  constructor(message = 'no response before the request timeout') { super(message); }
+}

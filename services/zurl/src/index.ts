@@ -1,1 +1,13 @@
-export {};
+export * from './errors.js';
+export * from './args.js';
+export * from './zurl-conf.js';
+export * from './policy.js';
+export * from './conditions.js';
+export * from './request-target.js';
+export * from './request-body.js';
+export * from './origin.js';
+export * from './ws-origin.js';
+export * from './session-context.js';
+export * from './http-session.js';
+export * from './ws-session.js';
+export * from './zurl-app.js';

@@ -36,7 +36,7 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
 
 // The WebSocket client generates these itself.
 const WS_HANDSHAKE: ReadonlySet<string> = new Set([
-  'host', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol', 'content-length',
+  'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol', 'content-length',
 ]);
 
 /** Classifies a URI scheme: `http`/`ws` session, or undefined for anything else (answered with cancel). */

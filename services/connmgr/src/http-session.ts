@@ -1,0 +1,319 @@
+import type { EndReason, InitiatorSession, Packet, ZhttpInitiator } from '@pushpin-ts/zhttp';
+import type { Logger } from '@pushpin-ts/log';
+import { planResponse } from './response-head.js';
+import { readBody, wire, type HttpRes } from './uws.js';
+import { headerValue, requestUri, type RequestHead } from './request-head.js';
+
+/** What every HTTP session shares (one object per process). */
+export interface HttpContext {
+  initiator: ZhttpInitiator;
+  log: Logger;
+  /** `--buffer-size`: credits granted to the responder in the first packet. */
+  bufferSize: number;
+  /** Queued request body bytes above which we stop reading from the client. */
+  pauseAbove: number;
+  /** Queued request body bytes above which the request is refused with 413. */
+  refuseAbove: number;
+}
+
+const enum Out {
+  /** Waiting for the response start. */
+  Waiting,
+  /** Streaming with chunked encoding. */
+  Chunked,
+  /** Streaming with the responder's Content-Length. */
+  Length,
+  /** Client response finished (or impossible); later body packets are only credited. */
+  Discard,
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Bridges one client HTTP request to one ZHTTP initiator session (zhttp.md §2.2, §4):
+ * request body out under the responder's credits, response in with credits granted back
+ * as uWS accepts the bytes. Works with whichever responder speaks (handoffs are handled by
+ * the session layer). Kept small: a held stream costs this object, the session and uWS's
+ * socket, and no timers.
+ */
+export class HttpSession {
+  /** undefined once the client response is finished or the client went away. */
+  private res: HttpRes | undefined;
+  private out = Out.Waiting;
+  private reqDone: boolean;
+  private paused = false;
+  /** Body bytes handed to uWS but not yet credited (behind back-pressure). */
+  private owed = 0;
+  /** Length mode: declared size, and chunks not yet fully accepted by tryEnd. */
+  private total = 0;
+  private lenQueue: Buffer[] | undefined;
+  private lenBase = 0;
+  private lenFinal = false;
+  private closeAfter = false;
+
+  private constructor(
+    private readonly ctx: HttpContext,
+    res: HttpRes,
+    private readonly s: InitiatorSession,
+    private readonly isHead: boolean,
+    hasBody: boolean,
+  ) {
+    this.res = res;
+    this.reqDone = !hasBody;
+  }
+
+  /**
+   * Opens the ZHTTP session for a validated request and sends its first packet.
+   * The body (if any) follows through `session.write` once the responder grants credits,
+   * as condure does.
+   */
+  static start(ctx: HttpContext, res: HttpRes, head: RequestHead, scheme: 'http' | 'https', hasBody: boolean): HttpSession {
+    const s = ctx.initiator.open();
+    const b = new HttpSession(ctx, res, s, head.method === 'HEAD', hasBody);
+    s.onresponse = (p) => b.guard(() => b.onResponse(p));
+    s.ondata = (p) => b.guard(() => b.onData(p));
+    s.oncredit = () => b.guard(() => b.onCredit());
+    s.onend = (reason, p) => b.guard(() => b.onEnd(reason, p));
+    res.onAborted(() => b.onAborted());
+    const host = headerValue(head.headers, 'host') ?? '';
+    const first: Omit<Packet, 'from' | 'id' | 'seq'> = {
+      method: head.method,
+      uri: requestUri(scheme, host, head.path, head.query),
+      headers: head.headers,
+      stream: true,
+      credits: ctx.bufferSize,
+    };
+    if (hasBody) first.more = true;
+    if (head.peerAddress) first.peerAddress = head.peerAddress;
+    s.start(first);
+    if (hasBody) readBody(res, (chunk, last) => b.guard(() => b.onRequestBody(chunk, last)));
+    ctx.log.debug({ rid: s.id, method: head.method, uri: first.uri, peer: head.peerAddress }, 'request');
+    return b;
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.ctx.log.error({ rid: this.s.id, err }, 'http session failed; closing the client connection');
+      this.fail();
+    }
+  }
+
+  private fail(): void {
+    const res = this.res;
+    this.res = undefined;
+    if (res) { try { res.close(); } catch { /* already gone */ } }
+    if (!this.s.ended) this.s.cancel();
+  }
+
+  // ---- client → responder
+
+  private onRequestBody(chunk: Buffer, last: boolean): void {
+    if (this.s.ended) return;
+    if (last) this.reqDone = true;
+    this.s.write(chunk, !last);
+    const queued = this.s.buffered;
+    if (queued > this.ctx.refuseAbove && this.out === Out.Waiting) {
+      this.ctx.log.warn({ rid: this.s.id, queued }, 'request body not consumed by the responder; refusing with 413');
+      this.s.cancel();
+      this.sendError(413, 'Request Entity Too Large');
+      return;
+    }
+    if (!this.paused && !last && queued > this.ctx.pauseAbove && this.res) {
+      this.paused = true;
+      this.res.pause();
+    }
+  }
+
+  private onCredit(): void {
+    if (this.paused && this.res && this.s.buffered <= this.ctx.pauseAbove / 2) {
+      this.paused = false;
+      this.res.resume();
+    }
+  }
+
+  // ---- responder → client
+
+  private onResponse(p: Packet): void {
+    const res = this.res;
+    if (!res) { this.afterClientGone(p); return; }
+    const code = p.code ?? 200;
+    const plan = planResponse(code, p.reason, p.headers ?? [], this.isHead);
+    if (plan.rejected) this.ctx.log.warn({ rid: this.s.id, count: plan.rejected }, 'dropped malformed response headers from responder');
+    this.closeAfter = plan.close || !this.reqDone;
+    const body = p.body ?? EMPTY;
+    this.ctx.log.debug({ rid: this.s.id, code, more: !!p.more, peer: this.s.peer }, 'response');
+    res.cork(() => {
+      res.writeStatus(wire(plan.status));
+      for (const [k, v] of plan.headers) res.writeHeader(wire(k), wire(v));
+      if (plan.noBody) {
+        // uWS's endWithoutBody(n) leaves keep-alive connections stuck; write the length ourselves.
+        if (plan.contentLength !== undefined && (this.isHead || code === 304)) res.writeHeader('Content-Length', String(plan.contentLength));
+        // endWithoutBody takes no close flag without a length; uWS discards any unread request body itself
+        if (this.paused) { this.paused = false; res.resume(); }
+        res.endWithoutBody();
+        this.finishClient();
+        return;
+      }
+      if (!p.more) {
+        res.end(body, this.closeAfter);
+        this.finishClient();
+        return;
+      }
+      res.onWritable((off) => this.onWritable(off));
+      if (plan.contentLength !== undefined) {
+        this.out = Out.Length;
+        this.total = plan.contentLength;
+        this.lenQueue = [];
+        if (this.total === 0) {
+          res.end(EMPTY, this.closeAfter);
+          this.finishClient();
+          return;
+        }
+        this.pushLength(body);
+      } else {
+        this.out = Out.Chunked;
+        // an empty write still sends the head with Transfer-Encoding: chunked
+        this.grant(res.write(body), body.length);
+      }
+    });
+    if (!p.more) this.s.destroy();
+  }
+
+  private onData(p: Packet): void {
+    const body = p.body ?? EMPTY;
+    const res = this.res;
+    if (!res || this.out === Out.Discard || this.out === Out.Waiting) {
+      if (this.out === Out.Waiting && res) this.ctx.log.warn({ rid: this.s.id }, 'responder sent body before a response start; ignored');
+      this.afterClientGone(p);
+      return;
+    }
+    if (this.out === Out.Chunked) {
+      res.cork(() => {
+        if (p.more) {
+          if (body.length) this.grant(res.write(body), body.length);
+        } else {
+          if (body.length) res.write(body);
+          res.end(undefined, this.closeAfter);
+          this.finishClient();
+        }
+      });
+    } else {
+      if (!p.more) this.lenFinal = true;
+      res.cork(() => this.pushLength(body));
+    }
+    if (!p.more) this.s.destroy();
+  }
+
+  /** Credits body bytes at once when uWS took them without back-pressure, later otherwise. */
+  private grant(accepted: boolean, n: number): void {
+    if (!accepted) { this.owed += n; return; }
+    const total = this.owed + n;
+    this.owed = 0;
+    if (total > 0 && !this.s.ended) this.s.credit(total);
+  }
+
+  private onWritable(offset: number): boolean {
+    const res = this.res;
+    if (!res) return true;
+    try {
+      if (this.out === Out.Chunked) {
+        // an empty write makes uWS drain its buffer (it does not when onWritable is set)
+        const ok = res.write(EMPTY);
+        if (ok) this.grant(true, 0);
+        return ok;
+      }
+      if (this.out === Out.Length) return this.drainLength(offset);
+    } catch (err) {
+      this.ctx.log.error({ rid: this.s.id, err }, 'http session failed while writing; closing the client connection');
+      this.fail();
+    }
+    return true;
+  }
+
+  private pushLength(body: Buffer): void {
+    const q = this.lenQueue!;
+    if (body.length) q.push(body);
+    if (q.length <= 1) this.drainLength(this.res!.getWriteOffset());
+    else this.checkLengthEnd();
+  }
+
+  /** Length mode: hands queued chunks to tryEnd; the first one may be partly written already. */
+  private drainLength(offset: number): boolean {
+    const q = this.lenQueue!;
+    while (q.length && this.res) {
+      const chunk = q[0]!;
+      const rest = chunk.subarray(Math.max(0, offset - this.lenBase));
+      const [ok, done] = this.res.tryEnd(rest, this.total);
+      if (done) {
+        if (!this.lenFinal || q.length > 1 || !ok) this.ctx.log.warn({ rid: this.s.id }, 'response body longer than its Content-Length; extra bytes dropped');
+        this.finishClient();
+        if (!this.s.ended) this.s.credit(q.reduce((n, c) => n + c.length, 0));
+        q.length = 0;
+        return true;
+      }
+      if (!ok) return false;
+      q.shift();
+      this.lenBase += chunk.length;
+      offset = this.lenBase;
+      if (!this.s.ended) this.s.credit(chunk.length);
+    }
+    this.checkLengthEnd();
+    return true;
+  }
+
+  private checkLengthEnd(): void {
+    if (!this.lenFinal || this.lenQueue!.length || !this.res) return;
+    this.ctx.log.warn({ rid: this.s.id, expected: this.total, got: this.lenBase }, 'response body shorter than its Content-Length; closing the connection');
+    const res = this.res;
+    this.finishClient();
+    res.close();
+  }
+
+  /** Body packets after the client response ended: keep the responder flowing until its last packet. */
+  private afterClientGone(p: Packet): void {
+    if (this.s.ended) return;
+    if (!p.more) { this.s.destroy(); return; }
+    const n = p.body?.length ?? 0;
+    if (n) this.s.credit(n);
+  }
+
+  private finishClient(): void {
+    this.res = undefined;
+    this.out = Out.Discard;
+  }
+
+  private onEnd(reason: EndReason, p?: Packet): void {
+    const res = this.res;
+    if (!res) return;
+    const info = { rid: this.s.id, reason, condition: p?.condition, peer: this.s.peer };
+    if (this.out === Out.Waiting) {
+      this.ctx.log.warn(info, 'responder ended the session before responding; answering 502');
+      this.sendError(502, 'Bad Gateway');
+    } else {
+      this.ctx.log.warn(info, 'responder ended the session mid-response; closing the client connection');
+      this.finishClient();
+      res.close();
+    }
+  }
+
+  private sendError(code: number, reason: string): void {
+    const res = this.res;
+    if (!res) return;
+    this.finishClient();
+    res.cork(() => {
+      res.writeStatus(`${code} ${reason}`).writeHeader('Content-Type', 'text/plain');
+      res.end(`${reason}\n`, true);
+    });
+  }
+
+  private onAborted(): void {
+    this.res = undefined;
+    this.out = Out.Discard;
+    if (!this.s.ended) {
+      this.ctx.log.debug({ rid: this.s.id }, 'client disconnected; cancelling');
+      this.s.cancel();
+    }
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * State shared by held HTTP sessions (response and stream holds): the adopted ZHTTP
+ * session, its channel subscriptions, and the teardown that frees everything exactly once.
+ */
+import type { EndReason, Packet, ResponseHead } from '@pushpin-ts/zhttp';
+import type { FilterContext, Instruct, PublishItem } from '@pushpin-ts/grip';
+import type { ChannelSub, PreparedItem, Subscriber, SubscriberMode, SubscriptionHub } from './hub.js';
+import type { HandlerLog } from './log.js';
+import type { TimerWheel } from './timer-wheel.js';
+
+/** The ZHTTP session surface a hold uses (ResponderSession implements it; tests fake it). */
+export interface ZhttpSessionLike {
+  readonly id: string;
+  readonly peer: string | undefined;
+  outSeq: number;
+  credits: number;
+  lastSent: number;
+  readonly ended: boolean;
+  /** Body bytes queued in the session, waiting for credits. */
+  readonly buffered: number;
+  respond(head: ResponseHead, body?: Buffer, more?: boolean): void;
+  write(body: Buffer, more: boolean): void;
+  keepAlive(): void;
+  /** Tells the peer the session is over and forgets it. */
+  cancel(): void;
+  /** Forgets the session without telling the peer. */
+  destroy(): void;
+  oncredit?: (() => void) | undefined;
+  onend?: ((reason: EndReason, p?: Packet) => void) | undefined;
+}
+
+/** What every hold needs from the process. */
+export interface HoldContext {
+  hub: SubscriptionHub;
+  wheel: TimerWheel;
+  log: HandlerLog;
+  /** Our ZHTTP instance id (`from` of packets). */
+  instanceId: string;
+  /** Sends an encoded packet to a peer on the session's socket (fan-out fast path); optional. */
+  sendRaw?: (peer: string, payload: Buffer) => void;
+}
+
+export const ERROR_BODY = Buffer.from('Error while proxying to origin.\n');
+export const ERROR_HEAD: ResponseHead = { code: 502, reason: 'Bad Gateway', headers: [['Content-Type', 'text/plain']] };
+
+export abstract class HeldConnection implements Subscriber {
+  abstract readonly mode: SubscriberMode;
+  readonly subs = new Map<string, ChannelSub>();
+  readonly channelNames = new Set<string>();
+  readonly meta: Record<string, string>;
+  /** Released from the hub and timers; no more items are taken. */
+  protected released = false;
+  /** Final packet queued: destroy the session once its queue has drained. */
+  private destroyWhenDrained = false;
+
+  constructor(
+    protected readonly ctx: HoldContext,
+    protected readonly session: ZhttpSessionLike,
+    readonly cid: string,
+    protected readonly instruct: Instruct,
+    channels: readonly ChannelSub[],
+  ) {
+    this.meta = instruct.meta;
+    for (const c of channels) {
+      this.subs.set(c.channel, c);
+      this.channelNames.add(c.channel);
+    }
+    session.onend = (reason) => this.onSessionEnd(reason);
+    session.oncredit = () => this.onCredit();
+  }
+
+  abstract deliver(p: PreparedItem, sub: ChannelSub): void;
+
+  /** Registers with the hub and subscribes every channel. */
+  protected register(): void {
+    this.ctx.hub.addConnection(this)?.abandon?.();
+    for (const ch of this.subs.keys()) this.ctx.hub.subscribe(this, ch);
+  }
+
+  /** Stops timers and leaves the hub. Idempotent. */
+  protected release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.stopTimers();
+    this.ctx.hub.removeConnection(this);
+  }
+
+  protected abstract stopTimers(): void;
+
+  /** The final packet is queued: release now, forget the session once it is on the wire. */
+  protected finish(): void {
+    this.release();
+    if (this.session.ended) return;
+    if (this.session.buffered === 0) this.session.destroy();
+    else this.destroyWhenDrained = true;
+  }
+
+  /** Ends the exchange with a 502 (nothing may have been sent yet). */
+  protected fail(message: string): void {
+    this.ctx.log.warn({ cid: this.cid, err: message }, 'held session error');
+    if (!this.session.ended) this.session.respond(ERROR_HEAD, ERROR_BODY, false);
+    this.finish();
+  }
+
+  protected onCredit(): void {
+    if (this.destroyWhenDrained) {
+      if (this.session.buffered === 0 && !this.session.ended) this.session.destroy();
+      return;
+    }
+    this.pump();
+  }
+
+  /** Writes queued items as credits allow (stream holds). */
+  protected pump(): void { /* nothing queued by default */ }
+
+  protected onSessionEnd(reason: EndReason): void {
+    this.ctx.log.debug({ cid: this.cid, reason }, 'held session ended');
+    this.release();
+  }
+
+  /** Another session took over this id: forget everything, send nothing. */
+  abandon(): void { this.release(); }
+
+  /** Filter context for content filters of `item`. */
+  protected filterContext(item: PublishItem): FilterContext {
+    const prevIds: Record<string, string> = {};
+    for (const s of this.subs.values()) if (s.prevId !== undefined) prevIds[s.channel] = s.prevId;
+    return { subMeta: this.meta, pubMeta: item.meta, channels: this.channelNames, prevIds };
+  }
+}
+

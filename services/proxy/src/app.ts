@@ -1,0 +1,62 @@
+import type { RouteTable } from '@pushpin-ts/config';
+import { decodeAcceptResult, encodeAcceptArgs, type ResponderSession, type ZhttpInitiator, type ZrpcClient } from '@pushpin-ts/zhttp';
+import type { AcceptService } from './grip-handoff.js';
+import type { GripSigner } from './grip-signing.js';
+import type { Log } from './log.js';
+import { ProxySession, type SessionContext } from './proxy-session.js';
+import type { ProxySettings } from './settings.js';
+
+export interface ProxyAppDeps {
+  log: Log;
+  settings: ProxySettings;
+  routes: () => RouteTable;
+  signer: GripSigner;
+  zurl: ZhttpInitiator;
+  /** The handler's accept socket; undefined = no handler (GRIP responses get 500). */
+  accept: ZrpcClient | undefined;
+}
+
+/** Turns the handler's ZRPC `accept` method into an {@link AcceptService}. */
+export function zrpcAcceptService(client: ZrpcClient, timeoutMs: number): AcceptService {
+  return async (args) => decodeAcceptResult(await client.call('accept', encodeAcceptArgs(args), timeoutMs));
+}
+
+/**
+ * The proxy: one {@link ProxySession} per client session (and per handler-originated internal
+ * request), counted against `max_open_requests`.
+ */
+export class ProxyApp {
+  open = 0;
+  private readonly ctx: SessionContext;
+
+  constructor(private readonly deps: ProxyAppDeps) {
+    this.ctx = {
+      log: deps.log,
+      settings: deps.settings,
+      routes: deps.routes,
+      signer: deps.signer,
+      zurl: deps.zurl,
+      accept: deps.accept ? zrpcAcceptService(deps.accept, deps.settings.acceptTimeoutMs) : undefined,
+      onDone: () => { this.open--; },
+    };
+  }
+
+  /** A new session from the connection manager. */
+  onClientSession(s: ResponderSession): void { this.startSession(s, false); }
+
+  /** A new internal request from the handler (intreq): routed and forwarded, never handed off. */
+  onInternalSession(s: ResponderSession): void { this.startSession(s, true); }
+
+  private startSession(s: ResponderSession, internal: boolean): void {
+    try {
+      const max = this.deps.settings.maxOpenRequests;
+      const busy = max >= 0 && this.open >= max;
+      const session = new ProxySession(this.ctx, s, internal);
+      this.open++;
+      session.start(busy);
+    } catch (err) {
+      this.deps.log.error({ err: (err as Error).message, rid: s.id }, 'cannot start proxy session');
+      try { s.cancel(); } catch { /* gone */ }
+    }
+  }
+}

@@ -1,0 +1,462 @@
+import type { HttpTarget, Route, RouteTable, Target } from '@pushpin-ts/config';
+import { isGripResponse, statusReason } from '@pushpin-ts/grip';
+import type { EndReason, Header, InitiatorSession, Packet, ResponderSession, ResponseData, ZhttpInitiator } from '@pushpin-ts/zhttp';
+import { parseClientRequest, type ClientRequest } from './client-request.js';
+import { buildAcceptArgs, type AcceptService } from './grip-handoff.js';
+import type { GripSigner } from './grip-signing.js';
+import type { Log } from './log.js';
+import { MESSAGES, textResponse, upstreamErrorDetail } from './proxy-responses.js';
+import { RequestBody } from './request-body.js';
+import { relayResponseHeaders } from './request-rewrite.js';
+import type { ProxySettings } from './settings.js';
+import { targetHeaders, zurlFirstPacket } from './target-request.js';
+import { testTargetResponse, TEST_MAX_BODY } from './test-target.js';
+import { WsProxySession } from './ws-session.js';
+
+/** Receive window granted to condure for request bodies and to zurl for response bodies. */
+export const WINDOW = 200_000;
+/** Largest request body replayed/handed over and largest GRIP response body (grip.md §3). */
+export const BUFFER_MAX = 100_000;
+/** zurl conditions after which the next target is tried (grip.md §10). */
+const CONNECT_FAILURES: ReadonlySet<string> = new Set(['remote-connection-failed', 'connection-timeout', 'tls-error']);
+const EMPTY: Buffer = Buffer.alloc(0);
+
+/** What every session shares: settings, routes, the zurl initiator, the handler's accept. */
+export interface SessionContext {
+  readonly log: Log;
+  readonly settings: ProxySettings;
+  routes(): RouteTable;
+  readonly signer: GripSigner;
+  readonly zurl: ZhttpInitiator;
+  readonly accept: AcceptService | undefined;
+  /** Called once when the session is over (for the open-request count). */
+  onDone(): void;
+}
+
+type Phase =
+  | 'start' | 'test-wait-body' | 'forwarding' | 'relaying'
+  | 'grip-buffering' | 'grip-wait-body' | 'handoff' | 'finishing' | 'done';
+
+/**
+ * One client HTTP session (ZHTTP responder side towards condure, or towards the handler for
+ * internal requests): routes it, forwards it to the route's targets through zurl (or answers
+ * from the test target), then relays the response under credits or hands a GRIP response to
+ * the handler. Callbacks never throw: a failure cancels the session and is logged.
+ */
+export class ProxySession {
+  private phase: Phase = 'start';
+  private req!: ClientRequest;
+  private route: Route | undefined;
+  private target: Target | undefined;
+  private targetIndex = -1;
+  private readonly tried: string[] = [];
+  private readonly body = new RequestBody(BUFFER_MAX);
+  private firstBody: Buffer = EMPTY;
+  /** Request bytes consumed and already credited back to the client. */
+  private clientGranted = 0;
+  private outHeaders: Header[] = [];
+  private logicalPeer: string | undefined;
+  private trusted = false;
+  private zs: InitiatorSession | undefined;
+  /** Response bytes received from zurl / credited back to zurl. */
+  private respIn = 0;
+  private backendGranted = 0;
+  private grip: { head: ResponseData; chunks: Buffer[]; size: number } | undefined;
+  private code: number | undefined;
+  private finished = false;
+  /** Set when the session is a WebSocket one; it then owns the session and its accounting. */
+  private ws: WsProxySession | undefined;
+  private readonly log: Log;
+
+  constructor(private readonly ctx: SessionContext, private readonly cs: ResponderSession, private readonly internal = false) {
+    this.log = ctx.log.child({ rid: cs.id, from: cs.peerId });
+  }
+
+  private get debug(): boolean { return this.ctx.settings.debug || (this.route?.debug ?? false); }
+
+  /** Acknowledges the session, then routes and forwards it. `busy`: answer 503 at once. */
+  start(busy = false): void {
+    this.guard(() => this.begin(busy))();
+  }
+
+  private begin(busy: boolean): void {
+    const cs = this.cs;
+    const p = cs.request!;
+    cs.ondata = this.guard((q: Packet) => this.onClientData(q));
+    cs.oncredit = this.guard(() => this.onClientCredit());
+    cs.onend = this.guard((reason: EndReason) => this.onClientEnd(reason));
+    try {
+      this.req = parseClientRequest(p, this.ctx.settings.acceptXForwardedProtocol);
+    } catch (err) {
+      this.log.warn({ uri: p.uri, err: (err as Error).message }, 'bad request from connection manager; cancelling');
+      cs.cancel();
+      this.done();
+      return;
+    }
+    if (!p.stream && !this.req.isWebSocket) cs.ignoreCredits = true;
+    this.firstBody = p.body ?? EMPTY;
+    this.body.add(this.firstBody, p.more === true);
+    this.clientGranted = this.firstBody.length;
+    // zhttp.md §4.2: ack at once; grant the window when the body is still coming
+    if (p.more === true && WINDOW > this.firstBody.length) cs.credit(WINDOW - this.firstBody.length);
+    else cs.keepAlive();
+
+    if (this.req.isWebSocket && !this.internal) {
+      this.ws = new WsProxySession(this.ctx, cs, this.req, this.log);
+      this.ws.start(busy);
+      return;
+    }
+    if (this.req.isWebSocket) {
+      this.log.warn({ uri: this.req.uri }, 'internal WebSocket request refused');
+      cs.cancel();
+      this.done();
+      return;
+    }
+    if (busy) {
+      this.log.warn({ uri: this.req.uri }, 'max_open_requests reached; answering 503');
+      this.respondText(503, MESSAGES.busy);
+      return;
+    }
+    const route = this.ctx.routes().match({ host: this.req.host, path: this.req.path, isWebSocket: false, isTls: this.req.isTls });
+    if (!route) {
+      this.log.info({ host: this.req.host, path: this.req.path }, 'no route for request');
+      this.respondText(502, MESSAGES.routeNotFound);
+      return;
+    }
+    this.route = route;
+    this.trusted = !this.internal && this.ctx.signer.isTrusted(this.req.headers);
+    this.nextTarget();
+  }
+
+  // ---- targets -------------------------------------------------------------------------
+
+  private nextTarget(): void {
+    const route = this.route!;
+    this.targetIndex++;
+    const target = route.targets[this.targetIndex];
+    this.target = target;
+    if (!target) { this.respondError('Error: route has no targets'); return; }
+    const rw = targetHeaders({
+      req: this.req, route, target, trusted: this.trusted, internal: this.internal, settings: this.ctx.settings, signer: this.ctx.signer,
+    });
+    this.outHeaders = rw.headers;
+    this.logicalPeer = rw.logicalPeer;
+    switch (target.type) {
+      case 'test':
+        this.phase = 'test-wait-body';
+        this.maybeRunTest();
+        return;
+      case 'http':
+        this.openBackend(target);
+        return;
+      default:
+        this.log.warn({ route: route.id, target: target.type }, 'route target type not supported by this proxy');
+        this.respondError(`Error: ${target.type} targets are not supported.`);
+    }
+  }
+
+  private openBackend(t: HttpTarget): void {
+    const retry = this.tried.length > 0;
+    this.tried.push(`${t.host}:${t.port}`);
+    const zs = this.ctx.zurl.open();
+    this.zs = zs;
+    this.respIn = 0;
+    this.backendGranted = 0;
+    zs.onresponse = this.guard((p: Packet) => { if (zs === this.zs) this.onBackendResponse(p); });
+    zs.ondata = this.guard((p: Packet) => { if (zs === this.zs) this.onBackendData(p); });
+    zs.oncredit = this.guard(() => { if (zs === this.zs) this.grantClient(); });
+    zs.onend = this.guard((reason: EndReason, p?: Packet) => { if (zs === this.zs) this.onBackendEnd(reason, p); });
+    const first = zurlFirstPacket(this.req, this.route!, t, this.outHeaders);
+    const initial = retry ? this.body.copy() : this.firstBody;
+    if (initial.length) first.body = initial;
+    if (!this.body.done) first.more = true;
+    this.phase = 'forwarding';
+    this.log.debug({ uri: first.uri, connect: `${t.host}:${t.port}`, zid: zs.id }, 'forwarding to target');
+    zs.start(first);
+  }
+
+  private maybeRunTest(): void {
+    if (this.body.total <= TEST_MAX_BODY && !this.body.done) return;
+    const resp = testTargetResponse({ path: this.req.path, query: this.req.query, bodyLength: this.body.total }, this.route!.pathBeg);
+    this.tried.push('test');
+    if (this.gripApplies(resp.headers)) {
+      this.grip = { head: resp, chunks: [resp.body], size: resp.body.length };
+      this.gripResponseComplete();
+    } else {
+      this.respond(resp);
+    }
+  }
+
+  private gripApplies(headers: readonly Header[]): boolean {
+    if (this.internal || this.trusted || this.route!.noGrip) return false;
+    if (this.target?.type === 'http' && this.target.untrusted) return false;
+    return isGripResponse(headers as Header[]);
+  }
+
+  // ---- client side ---------------------------------------------------------------------
+
+  private onClientData(p: Packet): void {
+    const b = p.body ?? EMPTY;
+    const more = p.more === true;
+    if (this.body.done) return;
+    this.body.add(b, more);
+    switch (this.phase) {
+      case 'test-wait-body':
+        this.maybeRunTest();
+        this.grantClient();
+        return;
+      case 'forwarding':
+      case 'relaying':
+      case 'grip-buffering':
+        this.zs?.write(b, more);
+        this.grantClient();
+        return;
+      case 'grip-wait-body':
+        this.grantClient();
+        if (this.body.done || this.body.overflow) this.gripResponseComplete();
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Credits the client for request bytes that left this process (bounded memory). */
+  private grantClient(): void {
+    if (this.finished || this.phase === 'handoff' || this.phase === 'finishing' || this.body.done || this.cs.ended) return;
+    const pending = this.zs && !this.zs.ended ? this.zs.buffered : 0;
+    const consumed = this.body.total - pending;
+    if (consumed > this.clientGranted) {
+      this.cs.credit(consumed - this.clientGranted);
+      this.clientGranted = consumed;
+    }
+  }
+
+  private onClientCredit(): void {
+    if (this.phase === 'relaying') this.grantBackend();
+    else if (this.phase === 'finishing') this.maybeFinish();
+  }
+
+  private onClientEnd(reason: EndReason): void {
+    this.log.debug({ reason, phase: this.phase }, 'client session ended');
+    this.closeBackend(true);
+    this.done();
+  }
+
+  // ---- backend side --------------------------------------------------------------------
+
+  private onBackendResponse(p: Packet): void {
+    const code = p.code ?? 200;
+    const head: ResponseData = { code, reason: p.reason ?? statusReason(code), headers: p.headers ?? [], body: EMPTY };
+    const b = p.body ?? EMPTY;
+    const more = p.more === true;
+    if (this.gripApplies(head.headers)) {
+      this.phase = 'grip-buffering';
+      this.grip = { head, chunks: [], size: 0 };
+      this.addGripBody(b, more);
+      return;
+    }
+    this.phase = 'relaying';
+    this.code = code;
+    this.respIn = b.length;
+    this.cs.respond({ code, reason: head.reason, headers: relayResponseHeaders(head.headers) }, b, more);
+    if (!more) this.backendComplete();
+    else this.grantBackend();
+  }
+
+  private onBackendData(p: Packet): void {
+    const b = p.body ?? EMPTY;
+    const more = p.more === true;
+    if (this.phase === 'grip-buffering') { this.addGripBody(b, more); return; }
+    if (this.phase !== 'relaying') return;
+    this.respIn += b.length;
+    this.cs.write(b, more);
+    if (!more) this.backendComplete();
+    else this.grantBackend();
+  }
+
+  /** Credits zurl for response bytes condure has taken (bounded memory). */
+  private grantBackend(): void {
+    const zs = this.zs;
+    if (!zs || zs.ended) return;
+    const consumed = this.respIn - this.cs.buffered;
+    if (consumed > this.backendGranted) {
+      zs.credit(consumed - this.backendGranted);
+      this.backendGranted = consumed;
+    }
+  }
+
+  private onBackendEnd(reason: EndReason, p?: Packet): void {
+    this.zs = undefined;
+    const condition = reason === 'error' ? (p?.condition ?? 'undefined-condition') : reason === 'expired' ? undefined : reason;
+    if (this.phase === 'relaying') {
+      const detail = upstreamErrorDetail(condition, this.tried);
+      this.log.warn({ condition, target: this.tried.at(-1) }, 'backend failed after the response started');
+      if (this.debug) {
+        this.cs.write(Buffer.from(`\n\n${detail}\n`), false);
+        this.finish();
+      } else {
+        this.cs.cancel();
+        this.done();
+      }
+      return;
+    }
+    if (this.phase !== 'forwarding' && this.phase !== 'grip-buffering') return;
+    const route = this.route!;
+    if (this.phase === 'forwarding' && condition !== undefined && CONNECT_FAILURES.has(condition)
+      && this.targetIndex + 1 < route.targets.length && !this.body.overflow) {
+      this.log.info({ condition, target: this.tried.at(-1) }, 'target failed; trying the next one');
+      this.nextTarget();
+      return;
+    }
+    this.log.warn({ condition: condition ?? 'timeout', tried: this.tried }, 'error while proxying to origin');
+    if (condition === 'length-required') this.respondText(411, MESSAGES.lengthRequired);
+    else this.respondError(upstreamErrorDetail(condition, this.tried));
+  }
+
+  /** The backend side is finished: forget it, telling zurl to stop if it may still work. */
+  private closeBackend(cancel: boolean): void {
+    const zs = this.zs;
+    this.zs = undefined;
+    if (!zs || zs.ended) return;
+    if (cancel || !this.body.done || zs.buffered > 0) zs.cancel();
+    else zs.destroy();
+  }
+
+  private backendComplete(): void {
+    this.closeBackend(false);
+    this.finish();
+  }
+
+  // ---- GRIP ----------------------------------------------------------------------------
+
+  private addGripBody(b: Buffer, more: boolean): void {
+    const g = this.grip!;
+    if (b.length) { g.chunks.push(b); g.size += b.length; }
+    if (g.size > BUFFER_MAX) {
+      this.log.warn({ target: this.tried.at(-1), size: g.size }, 'GRIP instruct response too large');
+      this.respondError(`GRIP instruct response too large from ${this.tried.at(-1) ?? 'target'}`);
+      return;
+    }
+    if (more) return;
+    this.closeBackend(false);
+    this.gripResponseComplete();
+  }
+
+  private gripResponseComplete(): void {
+    if (this.body.overflow) { this.respondText(400, MESSAGES.requestTooLargeForGrip); return; }
+    if (!this.body.done) { this.phase = 'grip-wait-body'; this.grantClient(); return; }
+    if (!this.ctx.accept) {
+      this.log.warn({}, 'GRIP response but no accept service configured');
+      this.respondText(500, MESSAGES.acceptUnavailable);
+      return;
+    }
+    this.phase = 'handoff';
+    this.cs.onhandoffproceed = this.guard(() => { void this.callAccept(); });
+    this.cs.handoffStart();
+  }
+
+  private async callAccept(): Promise<void> {
+    if (this.phase !== 'handoff' || this.finished) return;
+    const g = this.grip!;
+    const route = this.route!;
+    const response: ResponseData = { code: g.head.code, reason: g.head.reason, headers: g.head.headers, body: Buffer.concat(g.chunks) };
+    const sig = this.ctx.signer.settingsFor(route);
+    const args = buildAcceptArgs({
+      session: { peerId: this.cs.peerId, id: this.cs.id, inSeq: this.cs.inSeq, outSeq: this.cs.outSeq, credits: this.cs.credits },
+      userData: this.cs.request?.userData,
+      req: this.req,
+      outHeaders: this.outHeaders,
+      body: this.body.copy(),
+      response,
+      route,
+      trusted: this.trusted,
+      debug: this.debug,
+      autoCrossOrigin: this.ctx.settings.autoCrossOrigin || route.aco,
+      logicalPeer: this.logicalPeer,
+      sig: sig ? { iss: sig.iss, keyText: sig.keyText } : undefined,
+    });
+    let result;
+    try {
+      result = await this.ctx.accept!(args);
+    } catch (err) {
+      if (this.finished) return;
+      this.log.warn({ err: (err as Error).message }, 'handler accept failed');
+      this.guard(() => this.respondText(500, MESSAGES.acceptUnavailable))();
+      return;
+    }
+    if (this.finished) {
+      this.log.debug({ accepted: result.accepted }, 'accept answered after the client left');
+      return;
+    }
+    this.guard(() => {
+      if (result.accepted) {
+        this.code = response.code;
+        this.log.info(this.summary(), 'request handed to the handler');
+        this.cs.destroy();
+        this.done(true);
+      } else if (result.response) {
+        this.respond(result.response);
+      } else {
+        this.respond({ ...response, headers: relayResponseHeaders(response.headers) });
+      }
+    })();
+  }
+
+  // ---- answering -----------------------------------------------------------------------
+
+  private respondError(detail: string): void {
+    this.respondText(502, this.debug ? detail : MESSAGES.proxyError);
+  }
+
+  private respondText(code: number, message: string): void {
+    this.respond(textResponse(code, message));
+  }
+
+  private respond(r: ResponseData): void {
+    this.closeBackend(true);
+    if (this.finished || this.cs.ended) { this.done(); return; }
+    this.code = r.code;
+    this.cs.respond({ code: r.code, reason: r.reason, headers: r.headers }, r.body, false);
+    this.finish();
+  }
+
+  private finish(): void {
+    this.phase = 'finishing';
+    this.maybeFinish();
+  }
+
+  private maybeFinish(): void {
+    if (this.cs.buffered > 0 && !this.cs.ended) return;
+    this.cs.destroy();
+    this.done();
+  }
+
+  private summary(): Record<string, unknown> {
+    return {
+      method: this.req?.method, uri: this.req?.uri, route: this.route?.id, target: this.tried.at(-1), code: this.code,
+      ...(this.internal ? { internal: true } : {}),
+    };
+  }
+
+  private done(logged = false): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.phase = 'done';
+    this.closeBackend(true);
+    if (!logged && this.req) this.log.info(this.summary(), this.code === undefined ? 'request ended without response' : 'request done');
+    this.ctx.onDone();
+  }
+
+  private guard<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void {
+    return (...a: A) => {
+      try {
+        fn(...a);
+      } catch (err) {
+        this.log.error({ err: (err as Error).message, stack: (err as Error).stack }, 'proxy session failed; cancelling it');
+        try { this.closeBackend(true); this.cs.cancel(); } catch { /* already gone */ }
+        this.done();
+      }
+    };
+  }
+}
+

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { PushpinConfig } from '@pushpin-ts/config';
+import {
+  InitiatorTransport, Receiver, ResponderTransport, Sender, ZhttpInitiator, ZhttpResponder, ZrpcClient, ZrpcCondition, ZrpcServer,
+  type ResponderSession,
+} from '@pushpin-ts/zhttp';
+import { ProxyArgsError } from './errors.js';
+import type { Log } from './log.js';
+
+/** The proxy's ZeroMQ side (architecture.md §3.3). */
+export interface ProxySockets {
+  client: ZhttpResponder;
+  intreq: ZhttpResponder | undefined;
+  zurl: ZhttpInitiator;
+  accept: ZrpcClient | undefined;
+  start(): Promise<void>;
+  close(): void;
+}
+
+export interface SessionHandlers {
+  client(s: ResponderSession): void;
+  internal(s: ResponderSession): void;
+}
+
+function need(specs: readonly string[], key: string): string[] {
+  if (!specs.length) throw new ProxyArgsError(`[proxy] ${key} is not set (normally it comes from internal.conf)`);
+  return [...specs];
+}
+
+/**
+ * Builds every socket from `[proxy]` specs. Connects to the connection manager and zurl, binds
+ * the handler-facing ones (accept, inspect, retry, ws-control, stats, command, intreq). The
+ * retry, ws-control, stats, command and inspect sockets are bound so a handler can attach; the
+ * proxy does not use them yet.
+ * @throws ProxyArgsError when the connection manager or zurl specs are missing.
+ */
+export function buildSockets(cfg: PushpinConfig, instanceId: string, log: Log, handlers: SessionHandlers): ProxySockets {
+  const p = cfg.proxy;
+  const fileMode = p.ipcFileMode >= 0 ? { ipcFileMode: p.ipcFileMode } : {};
+  const clientT = new ResponderTransport({
+    instanceId,
+    pullSpecs: need(p.condureInSpecs, 'condure_in_specs'),
+    routerSpecs: need(p.condureInStreamSpecs, 'condure_in_stream_specs'),
+    pubSpecs: need(p.condureOutSpecs, 'condure_out_specs'),
+    bind: false,
+  }, log);
+  const client = new ZhttpResponder(clientT, { instanceId, log, onSession: (s) => handlers.client(s) });
+
+  const zurlT = new InitiatorTransport({
+    instanceId,
+    pushSpecs: need(p.zurlOutSpecs, 'zurl_out_specs'),
+    routerSpecs: need(p.zurlOutStreamSpecs, 'zurl_out_stream_specs'),
+    subSpecs: need(p.zurlInSpecs, 'zurl_in_specs'),
+    bind: false,
+  }, log);
+  const zurl = new ZhttpInitiator(zurlT, { instanceId, log, newId: () => randomUUID() });
+
+  let intreqT: ResponderTransport | undefined;
+  let intreq: ZhttpResponder | undefined;
+  if (p.intreqInSpecs.length && p.intreqInStreamSpecs.length && p.intreqOutSpecs.length) {
+    intreqT = new ResponderTransport({
+      instanceId, pullSpecs: [...p.intreqInSpecs], routerSpecs: [...p.intreqInStreamSpecs], pubSpecs: [...p.intreqOutSpecs], bind: true, ...fileMode,
+    }, log);
+    intreq = new ZhttpResponder(intreqT, { instanceId, log, onSession: (s) => handlers.internal(s) });
+  }
+
+  const accept = p.handlerAcceptSpec ? new ZrpcClient([p.handlerAcceptSpec], true, log) : undefined;
+  const idle = idleSockets(cfg, log, fileMode);
+
+  return {
+    client, intreq, zurl, accept,
+    async start() {
+      // handler-facing sockets bind first so a handler starting at the same time finds them
+      await accept?.start();
+      for (const s of idle) await s.start();
+      await intreqT?.start();
+      await zurlT.start();
+      await clientT.start();
+      client.start();
+      intreq?.start();
+      zurl.start();
+    },
+    close() {
+      client.stop(); intreq?.stop(); zurl.stop();
+      for (const c of [clientT, zurlT, intreqT, accept, ...idle]) {
+        try { c?.close(); } catch { /* already closed */ }
+      }
+    },
+  };
+}
+
+interface Startable { start(): Promise<void>; close(): void }
+
+function idleSockets(cfg: PushpinConfig, log: Log, fileMode: { ipcFileMode?: number }): Startable[] {
+  const p = cfg.proxy;
+  const out: Startable[] = [];
+  const one = (spec: string) => ({ specs: [spec], bind: true, ...fileMode });
+  if (p.handlerInspectSpec) out.push(new ZrpcClient([p.handlerInspectSpec], true, log));
+  if (p.handlerRetryInSpec) {
+    const r = new Receiver('pull', one(p.handlerRetryInSpec), log);
+    r.onMessage = (frames) => log.warn({ parts: frames.length }, 'retry packet from handler ignored (retry is not supported yet)');
+    out.push(r);
+  }
+  if (p.handlerWsControlInSpec) {
+    const r = new Receiver('pull', one(p.handlerWsControlInSpec), log);
+    r.onMessage = (frames) => log.debug({ parts: frames.length }, 'ws-control packet from handler ignored (no GRIP WebSocket sessions)');
+    out.push(r);
+  }
+  if (p.handlerWsControlOutSpec) out.push(new Sender('push', one(p.handlerWsControlOutSpec), log));
+  if (p.statsSpec) out.push(new Sender('pub', one(p.statsSpec), log));
+  if (p.commandSpec) {
+    out.push(new ZrpcServer([p.commandSpec], true, log, (req) => {
+      // conncheck asks which WebSocket connection ids still exist; this proxy holds none
+      if (req.method === 'conncheck') return [];
+      throw new ZrpcCondition('method-not-found');
+    }));
+  }
+  return out;
+}

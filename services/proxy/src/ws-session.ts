@@ -1,0 +1,292 @@
+import type { HttpTarget, Route, Target } from '@pushpin-ts/config';
+import type { EndReason, InitiatorSession, Packet, ResponderSession, ResponseData } from '@pushpin-ts/zhttp';
+import type { ClientRequest } from './client-request.js';
+import { withoutHeaders } from './headers.js';
+import type { Log } from './log.js';
+import { MESSAGES, textResponse, upstreamErrorDetail } from './proxy-responses.js';
+import type { SessionContext } from './proxy-session.js';
+import { targetHeaders, zurlFirstPacket } from './target-request.js';
+import { testPath } from './test-target.js';
+
+const WINDOW = 200_000;
+/** How long one side may take to answer a close before both are dropped. */
+const CLOSE_LINGER_MS = 5_000;
+const CONNECT_FAILURES: ReadonlySet<string> = new Set(['remote-connection-failed', 'connection-timeout', 'tls-error']);
+// Handshake headers the connection manager computes itself.
+const NOT_RELAYED: ReadonlySet<string> = new Set(['upgrade', 'connection', 'sec-websocket-accept', 'content-length', 'transfer-encoding']);
+const EMPTY: Buffer = Buffer.alloc(0);
+
+type Phase = 'connecting' | 'open' | 'done';
+
+/**
+ * A plain (non-GRIP) WebSocket session (architecture.md §5.3): the handshake goes to the
+ * route's target through zurl, then messages, pings and closes are relayed both ways under
+ * credits. The `test` target answers `/ws` with an echo socket. GRIP WebSocket (control
+ * messages, over_http) is not implemented: over_http targets are rejected.
+ */
+export class WsProxySession {
+  private phase: Phase = 'connecting';
+  private route: Route | undefined;
+  private targetIndex = -1;
+  private readonly tried: string[] = [];
+  private trusted = false;
+  private zs: InitiatorSession | undefined;
+  private echo = false;
+  /** Message bytes received from each side / already credited back to it. */
+  private clientIn = 0;
+  private clientGranted = 0;
+  private backendIn = 0;
+  private backendGranted = 0;
+  private clientClosed = false;
+  private backendClosed = false;
+  private closeToClient: { code: number | undefined; reason: Buffer } | undefined;
+  private closeToBackend: { code: number | undefined; reason: Buffer } | undefined;
+  private linger: NodeJS.Timeout | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly cs: ResponderSession,
+    private readonly req: ClientRequest,
+    private readonly log: Log,
+  ) {}
+
+  private get debug(): boolean { return this.ctx.settings.debug || (this.route?.debug ?? false); }
+
+  /** Routes the handshake; `busy` rejects it with 503. The session is already acknowledged. */
+  start(busy: boolean): void {
+    const cs = this.cs;
+    cs.ondata = this.guard((p: Packet) => this.onClientData(p));
+    cs.onclose = this.guard((code: number | undefined, reason: Buffer) => this.onClientClose(code, reason));
+    cs.onping = this.guard((b: Buffer) => { this.countClient(b.length); if (this.echo) cs.ping(b); else this.zs?.ping(b); this.grantClient(); });
+    cs.onpong = this.guard((b: Buffer) => { this.countClient(b.length); if (!this.echo) this.zs?.pong(b); this.grantClient(); });
+    cs.oncredit = this.guard(() => this.onClientCredit());
+    cs.onend = this.guard((reason: EndReason) => this.onClientEnd(reason));
+    if (busy) { this.reject(textResponse(503, MESSAGES.busy)); return; }
+    const route = this.ctx.routes().match({ host: this.req.host, path: this.req.path, isWebSocket: true, isTls: this.req.isTls });
+    if (!route) {
+      this.log.info({ host: this.req.host, path: this.req.path }, 'no route for WebSocket request');
+      this.reject(textResponse(502, MESSAGES.routeNotFound));
+      return;
+    }
+    this.route = route;
+    this.trusted = this.ctx.signer.isTrusted(this.req.headers);
+    this.nextTarget();
+  }
+
+  private nextTarget(): void {
+    const route = this.route!;
+    const target: Target | undefined = route.targets[++this.targetIndex];
+    if (!target) { this.rejectError('Error: route has no targets'); return; }
+    if (target.type === 'test') { this.startEcho(); return; }
+    if (target.type !== 'http' || target.overHttp) {
+      const what = target.type === 'http' ? 'over_http' : target.type;
+      this.log.warn({ route: route.id, target: what }, 'WebSocket target type not supported by this proxy');
+      this.rejectError(`Error: ${what} WebSocket targets are not supported.`);
+      return;
+    }
+    this.openBackend(target);
+  }
+
+  private openBackend(t: HttpTarget): void {
+    const route = this.route!;
+    this.tried.push(`${t.host}:${t.port}`);
+    const { headers } = targetHeaders({ req: this.req, route, target: t, trusted: this.trusted, internal: false, settings: this.ctx.settings, signer: this.ctx.signer });
+    const zs = this.ctx.zurl.open();
+    this.zs = zs;
+    zs.onresponse = this.guard((p: Packet) => { if (zs === this.zs) this.onBackendResponse(p); });
+    zs.ondata = this.guard((p: Packet) => { if (zs === this.zs) this.onBackendData(p); });
+    zs.onclose = this.guard((code: number | undefined, reason: Buffer) => { if (zs === this.zs) this.onBackendClose(code, reason); });
+    zs.onping = this.guard((b: Buffer) => { if (zs !== this.zs) return; this.backendIn += b.length; this.cs.ping(b); this.grantBackend(); });
+    zs.onpong = this.guard((b: Buffer) => { if (zs !== this.zs) return; this.backendIn += b.length; this.cs.pong(b); this.grantBackend(); });
+    zs.oncredit = this.guard(() => { if (zs === this.zs) { this.grantClient(); this.flushCloses(); } });
+    zs.onend = this.guard((reason: EndReason, p?: Packet) => { if (zs === this.zs) this.onBackendEnd(reason, p); });
+    const first = zurlFirstPacket(this.req, route, t, headers);
+    this.log.debug({ uri: first.uri, connect: `${t.host}:${t.port}` }, 'WebSocket to target');
+    zs.start(first);
+  }
+
+  private startEcho(): void {
+    const path = testPath(this.req.path, this.route!.pathBeg);
+    this.tried.push('test');
+    if (path !== '/ws') {
+      this.reject(textResponse(404, 'no such test resource'));
+      return;
+    }
+    this.echo = true;
+    this.phase = 'open';
+    this.cs.respond({ code: 101, reason: 'Switching Protocols', headers: [] }, EMPTY, false, { credits: WINDOW });
+  }
+
+  // ---- handshake answer ------------------------------------------------------------------
+
+  private onBackendResponse(p: Packet): void {
+    const code = p.code ?? 0;
+    if (code !== 101) {
+      this.reject({ code, reason: p.reason ?? '', headers: p.headers ?? [], body: p.body ?? EMPTY });
+      return;
+    }
+    this.phase = 'open';
+    const headers = withoutHeaders(p.headers ?? [], NOT_RELAYED);
+    this.cs.respond({ code: 101, reason: p.reason ?? 'Switching Protocols', headers }, EMPTY, false, { credits: WINDOW });
+    this.log.info({ uri: this.req.uri, route: this.route?.id, target: this.tried.at(-1) }, 'WebSocket connected');
+  }
+
+  private onBackendEnd(reason: EndReason, p?: Packet): void {
+    this.zs = undefined;
+    if (this.phase === 'open') {
+      this.log.info({ reason, condition: p?.condition }, 'WebSocket backend side ended');
+      this.cs.cancel();
+      this.done();
+      return;
+    }
+    if (this.phase !== 'connecting') return;
+    const condition = reason === 'error' ? (p?.condition ?? 'undefined-condition') : reason === 'expired' ? undefined : reason;
+    if (condition === 'rejected' && p) {
+      this.reject({ code: p.code ?? 502, reason: p.reason ?? 'Bad Gateway', headers: p.headers ?? [], body: p.body ?? EMPTY });
+      return;
+    }
+    if (condition !== undefined && CONNECT_FAILURES.has(condition) && this.targetIndex + 1 < this.route!.targets.length) {
+      this.nextTarget();
+      return;
+    }
+    this.log.warn({ condition: condition ?? 'timeout', tried: this.tried }, 'error while proxying WebSocket to origin');
+    this.rejectError(upstreamErrorDetail(condition, this.tried));
+  }
+
+  private rejectError(detail: string): void {
+    this.reject(textResponse(502, this.debug ? detail : MESSAGES.proxyError));
+  }
+
+  /** Refuses the handshake with an HTTP response (zhttp.md §7: `rejected` error). */
+  private reject(r: ResponseData): void {
+    this.closeBackend();
+    if (!this.cs.ended) this.cs.error('rejected', { code: r.code, reason: r.reason, headers: r.headers, body: r.body });
+    this.log.info({ uri: this.req.uri, route: this.route?.id, code: r.code }, 'WebSocket rejected');
+    this.done();
+  }
+
+  // ---- messages ----------------------------------------------------------------------------
+
+  private countClient(n: number): void { this.clientIn += n; }
+
+  private onClientData(p: Packet): void {
+    const b = p.body ?? EMPTY;
+    this.countClient(b.length);
+    if (this.clientClosed) return;
+    if (this.echo) this.cs.write(b, p.more === true, p.contentType);
+    else this.zs?.write(b, p.more === true, p.contentType);
+    this.grantClient();
+  }
+
+  private onBackendData(p: Packet): void {
+    const b = p.body ?? EMPTY;
+    this.backendIn += b.length;
+    this.cs.write(b, p.more === true, p.contentType);
+    this.grantBackend();
+  }
+
+  /** Credits condure for message bytes that left this process. */
+  private grantClient(): void {
+    if (this.finished || this.phase !== 'open') return;
+    const pending = this.echo ? this.cs.buffered : (this.zs?.buffered ?? 0);
+    const consumed = this.clientIn - pending;
+    if (consumed > this.clientGranted) { this.cs.credit(consumed - this.clientGranted); this.clientGranted = consumed; }
+  }
+
+  /** Credits zurl for message bytes condure has taken. */
+  private grantBackend(): void {
+    const zs = this.zs;
+    if (!zs || zs.ended) return;
+    const consumed = this.backendIn - this.cs.buffered;
+    if (consumed > this.backendGranted) { zs.credit(consumed - this.backendGranted); this.backendGranted = consumed; }
+  }
+
+  private onClientCredit(): void {
+    if (this.echo) this.grantClient();
+    else this.grantBackend();
+    this.flushCloses();
+  }
+
+  // ---- closing -------------------------------------------------------------------------------
+
+  private onClientClose(code: number | undefined, reason: Buffer): void {
+    this.clientClosed = true;
+    if (this.echo) { this.closeToClient = { code, reason }; this.backendClosed = true; }
+    else this.closeToBackend = { code, reason };
+    this.flushCloses();
+    this.armLinger();
+  }
+
+  private onBackendClose(code: number | undefined, reason: Buffer): void {
+    this.backendClosed = true;
+    this.closeToClient = { code, reason };
+    this.flushCloses();
+    this.armLinger();
+  }
+
+  /** Sends a relayed close once the messages queued before it have gone out. */
+  private flushCloses(): void {
+    if (this.finished) return;
+    if (this.closeToBackend && this.zs && this.zs.buffered === 0) {
+      const c = this.closeToBackend;
+      this.closeToBackend = undefined;
+      this.zs.close(c.code, c.reason);
+    }
+    if (this.closeToClient && this.cs.buffered === 0) {
+      const c = this.closeToClient;
+      this.closeToClient = undefined;
+      this.cs.close(c.code, c.reason);
+    }
+    if (this.clientClosed && this.backendClosed && !this.closeToBackend && !this.closeToClient) {
+      this.zs?.destroy();
+      this.zs = undefined;
+      this.cs.destroy();
+      this.done();
+    }
+  }
+
+  private armLinger(): void {
+    this.linger ??= setTimeout(this.guard(() => {
+      if (this.finished) return;
+      this.log.debug({}, 'WebSocket close not answered in time; dropping both sides');
+      this.closeBackend();
+      this.cs.cancel();
+      this.done();
+    }), CLOSE_LINGER_MS);
+  }
+
+  private onClientEnd(reason: EndReason): void {
+    this.log.debug({ reason }, 'WebSocket client side ended');
+    this.closeBackend();
+    this.done();
+  }
+
+  private closeBackend(): void {
+    const zs = this.zs;
+    this.zs = undefined;
+    if (zs && !zs.ended) zs.cancel();
+  }
+
+  private done(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.phase = 'done';
+    if (this.linger) clearTimeout(this.linger);
+    this.closeBackend();
+    this.ctx.onDone();
+  }
+
+  private guard<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void {
+    return (...a: A) => {
+      try {
+        fn(...a);
+      } catch (err) {
+        this.log.error({ err: (err as Error).message, stack: (err as Error).stack }, 'WebSocket session failed; cancelling it');
+        try { this.closeBackend(); this.cs.cancel(); } catch { /* gone */ }
+        this.done();
+      }
+    };
+  }
+}
+

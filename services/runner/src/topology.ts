@@ -1,0 +1,145 @@
+import path from 'node:path';
+import { formatListen, logLevelFor, pushpinServiceName } from '@pushpin-ts/config';
+import type { Listen, LogLevels, PushpinConfig, ServiceName } from '@pushpin-ts/config';
+import { NoPortsError } from './errors.js';
+import { renderZurlConf } from './zurl-conf.js';
+
+/** Everything the runner needs to know, besides the config, to lay out the services. */
+export interface TopologyOptions {
+  /** Absolute path of pushpin.conf, passed to proxy and handler. */
+  readonly configFile: string;
+  /** Absolute `{libdir}` (our config/ directory), passed to proxy and handler. */
+  readonly libdir: string;
+  /** Absolute path of the repo's services/ directory (holds `<svc>/bin/pushpin-<svc>.js`). */
+  readonly servicesDir: string;
+  /** The node binary that runs our services (process.execPath). */
+  readonly nodePath: string;
+  /** Log levels after merging `[runner] log_level` and --loglevel. */
+  readonly logLevels: LogLevels | Readonly<LogLevels>;
+  readonly routes?: readonly string[];
+  readonly id?: number;
+  readonly port?: Listen;
+  readonly mergeOutput?: boolean;
+  readonly set?: ReadonlyArray<readonly [string, string]>;
+}
+
+/** One child process to start and supervise. */
+export interface ServiceSpec {
+  readonly name: ServiceName;
+  /** Pushpin's process name: condure, zurl, pushpin-proxy, pushpin-handler. */
+  readonly title: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Where stdout+stderr are appended; unset = merged into the runner's output. */
+  readonly logFile?: string;
+  readonly pidFile: string;
+  /** SIGHUP to the runner is forwarded (zurl, proxy, handler). */
+  readonly forwardHup: boolean;
+}
+
+/** The runner's plan: directories, generated files and the services in start order. */
+export interface Topology {
+  readonly rundir: string;
+  readonly logdir?: string;
+  /** Prefix of pid and log file names: empty, or `p<n>-` with --id. */
+  readonly filePrefix: string;
+  readonly ipcPrefix: string;
+  readonly portOffset: number;
+  readonly files: ReadonlyArray<{ readonly path: string; readonly text: string }>;
+  readonly services: readonly ServiceSpec[];
+}
+
+const START_ORDER: readonly ServiceName[] = ['condure', 'zurl', 'proxy', 'handler'];
+
+/**
+ * Computes every child's command line from the config, as Pushpin 1.36's runner
+ * does (spec/config.md §9). Pure: no files are touched.
+ *
+ * The config must have been loaded with the --id ipc prefix (`p<n>-`) when --id is used.
+ *
+ * @throws NoPortsError (`PP_ERR_RUNNER_NO_PORTS`) when condure is enabled without any port.
+ * @example computeTopology(cfg, { configFile, libdir, servicesDir, nodePath: process.execPath, logLevels: cfg.runner.logLevel }).services.map((s) => s.title)
+ */
+export function computeTopology(cfg: PushpinConfig, opts: TopologyOptions): Topology {
+  const rundir = cfg.global.rundir;
+  const ipcPrefix = cfg.global.ipcPrefix;
+  const filePrefix = opts.id === undefined ? '' : `p${opts.id}-`;
+  const portOffset = opts.id === undefined ? 0 : opts.id * 10;
+  const logdir = opts.mergeOutput ? undefined : cfg.runner.logdir;
+  const ipc = (name: string): string => `ipc://${rundir}/${ipcPrefix}${name}`;
+  const ours = (svc: string): string[] => [opts.nodePath, path.join(opts.servicesDir, svc, 'bin', `pushpin-${svc}.js`)];
+  const level = (name: ServiceName): string => String(logLevelFor(opts.logLevels, name));
+  const setArgs = (opts.set ?? []).map(([k, v]) => `--set=${k}=${v}`);
+  const files: { path: string; text: string }[] = [];
+
+  const build = (name: ServiceName): { command: string[]; args: string[] } => {
+    switch (name) {
+      case 'condure': {
+        const args = [`--log-level=${level(name)}`, ...listenArgs(cfg, opts.port)];
+        if (args.length === 1) throw new NoPortsError('no server ports configured (set [runner] http_port, https_ports or local_ports, or use --port)');
+        args.push(`--zclient-stream=${ipc('condure')}`, `--buffer-size=${cfg.runner.clientBufferSize}`, `--stream-maxconn=${cfg.runner.clientMaxconn}`);
+        if (cfg.runner.allowCompression) args.push('--compression');
+        if (opts.port === undefined && cfg.runner.httpsPorts.length > 0) args.push(`--tls-identities-dir=${path.join(cfg.dir, 'runner', 'certs')}`);
+        args.push('--id=condure');
+        return { command: cfg.runner.condureBin === 'condure' ? ours('connmgr') : [cfg.runner.condureBin], args };
+      }
+      case 'zurl': {
+        const confPath = path.join(rundir, `${filePrefix}zurl.conf`);
+        files.push({ path: confPath, text: renderZurlConf({ rundir, ipcPrefix }) });
+        const args = [`--config=${confPath}`, `--loglevel=${level(name)}`];
+        return { command: cfg.runner.zurlBin === 'zurl' ? ours('zurl') : [cfg.runner.zurlBin], args };
+      }
+      case 'proxy': {
+        const args = [`--config=${opts.configFile}`, `--ipc-prefix=${ipcPrefix}`, `--loglevel=${level(name)}`];
+        for (const r of opts.routes ?? []) args.push(`--route=${r}`);
+        // as Pushpin: with a local zurl the proxy is told to skip its updates check
+        if (cfg.runner.services.includes('zurl')) args.push('--quiet-check');
+        args.push(`--libdir=${opts.libdir}`, ...setArgs);
+        return { command: ours('proxy'), args };
+      }
+      case 'handler': {
+        const args = [`--config=${opts.configFile}`, `--ipc-prefix=${ipcPrefix}`];
+        if (portOffset > 0) args.push(`--port-offset=${portOffset}`);
+        args.push(`--loglevel=${level(name)}`, `--libdir=${opts.libdir}`, ...setArgs);
+        return { command: ours('handler'), args };
+      }
+    }
+  };
+
+  const services: ServiceSpec[] = [];
+  for (const name of START_ORDER) {
+    if (!cfg.runner.services.includes(name)) continue;
+    const title = pushpinServiceName[name];
+    const { command, args } = build(name);
+    const spec: { -readonly [K in keyof ServiceSpec]: ServiceSpec[K] } = {
+      name,
+      title,
+      command: command[0] as string,
+      args: [...command.slice(1), ...args],
+      pidFile: path.join(rundir, `${filePrefix}${title}.pid`),
+      forwardHup: name !== 'condure',
+    };
+    if (logdir !== undefined) spec.logFile = path.join(logdir, `${filePrefix}${title}.log`);
+    services.push(spec);
+  }
+  const topo: { -readonly [K in keyof Topology]: Topology[K] } = { rundir, filePrefix, ipcPrefix, portOffset, files, services };
+  if (logdir !== undefined) topo.logdir = logdir;
+  return topo;
+}
+
+function listenArgs(cfg: PushpinConfig, port: Listen | undefined): string[] {
+  if (port !== undefined) return [`--listen=${formatListen(port)},stream`];
+  const out = cfg.runner.httpPorts.map((l) => `--listen=${formatListen(l)},stream`);
+  for (const l of cfg.runner.httpsPorts) out.push(`--listen=${formatListen(l)},stream,tls,default-cert=default_${l.port}`);
+  for (const p of cfg.runner.localPorts) out.push(`--listen=${localListen(p)}`);
+  return out;
+}
+
+/** `path?mode=660&user=u&group=g` ([newer] 1.37 query form) → `path,local,stream,mode=660,user=u,group=g`. */
+function localListen(spec: string): string {
+  const q = spec.indexOf('?');
+  if (q === -1) return `${spec},local,stream`;
+  const params = new URLSearchParams(spec.slice(q + 1));
+  const extra = ['mode', 'user', 'group'].flatMap((k) => (params.has(k) ? [`${k}=${params.get(k)}`] : []));
+  return [`${spec.slice(0, q)}`, 'local', 'stream', ...extra].join(',');
+}

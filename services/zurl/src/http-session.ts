@@ -1,0 +1,196 @@
+import { STATUS_CODES } from 'node:http';
+import type { Header, Packet, ResponderSession } from '@pushpin-ts/zhttp';
+import { conditionFor, type ZurlCondition } from './conditions.js';
+import { ZurlCancelledError, ZurlConnectTimeoutError, ZurlMaxSizeError, ZurlSessionTimeoutError } from './errors.js';
+import type { OriginPools, OutboundControl } from './origin.js';
+import { RequestBodyFeed } from './request-body.js';
+import { withoutHeader, type RequestTarget } from './request-target.js';
+import type { SessionContext } from './session-context.js';
+
+const EMPTY = Buffer.alloc(0);
+
+interface Head { code: number; reason: string; headers: Header[] }
+
+/**
+ * One HTTP exchange of the zurl role: drives an outbound request from a ZHTTP responder
+ * session and streams the response back under the initiator's credits.
+ *
+ * Order towards the initiator: keep-alive (or credit) → response head + body* → last packet
+ * without `more`; or `error` at any point.
+ */
+export class HttpSession {
+  private control: OutboundControl | undefined;
+  private feed: RequestBodyFeed | undefined;
+  private head: Head | undefined;
+  private headSent = false;
+  private pending: Buffer[] = [];
+  private received = 0;
+  private responseDone = false;
+  private finished = false;
+  private paused = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private startTimer: NodeJS.Timeout | undefined;
+  private readonly stream: boolean;
+  private readonly maxSize: number | undefined;
+
+  constructor(
+    private readonly s: ResponderSession,
+    private readonly target: RequestTarget,
+    private readonly pools: OriginPools,
+    private readonly ctx: SessionContext,
+  ) {
+    const p = s.request!;
+    this.stream = p.stream === true;
+    this.maxSize = p.maxSize !== undefined && p.maxSize > 0 ? p.maxSize : undefined;
+    // without `stream` the whole response goes out in one packet (zhttp.md §4.2)
+    if (!this.stream) s.ignoreCredits = true;
+  }
+
+  start(): void {
+    const s = this.s;
+    const p = s.request!;
+    const bufferSize = this.ctx.settings.bufferSize;
+    let body: RequestBodyFeed['stream'] | Buffer | null = null;
+    let headers = this.target.headers;
+    if (p.more) {
+      this.feed = new RequestBodyFeed((n) => { this.touch(); s.credit(n); }, Math.min(bufferSize, 65536));
+      this.feed.push(p.body ?? EMPTY, true, false);
+      body = this.feed.stream;
+      // tell the initiator who we are and open the request-body window (zhttp.md §4.2)
+      s.credit(bufferSize);
+    } else {
+      body = p.body && p.body.length ? p.body : null;
+      // the body is complete: undici sets the real length
+      headers = withoutHeader(headers, 'content-length');
+      s.keepAlive();
+    }
+    s.ondata = (pkt) => this.onInitiatorData(pkt);
+    s.oncredit = () => this.onCredit();
+    s.onend = (reason) => this.onInitiatorEnd(reason);
+    this.armIdle();
+    if (p.timeout !== undefined && p.timeout > 0) {
+      this.startTimer = setTimeout(() => this.fail(new ZurlConnectTimeoutError()), p.timeout);
+    }
+    this.ctx.log.debug({ id: s.id, method: this.target.method, uri: this.target.url.href, connect: `${this.target.connectHost}:${this.target.connectPort}`, stream: this.stream }, 'zurl: request');
+    this.control = this.pools.request(this.target, { method: this.target.method, path: this.target.path, headers, body }, {
+      onResponseStart: (code, reason, hs) => this.onResponseStart(code, reason, hs),
+      onResponseData: (chunk) => this.onResponseData(chunk),
+      onResponseEnd: () => this.onResponseEnd(),
+      onError: (err) => this.fail(err),
+    });
+  }
+
+  private onInitiatorData(pkt: Packet): void {
+    this.touch();
+    if (!this.feed || this.feed.complete) {
+      if ((pkt.body?.length ?? 0) > 0 || pkt.more) this.ctx.log.warn({ id: this.s.id }, 'zurl: request body after the body ended, ignored');
+      return;
+    }
+    this.feed.push(pkt.body ?? EMPTY, pkt.more === true);
+  }
+
+  private onInitiatorEnd(reason: string): void {
+    if (this.finished) return;
+    this.ctx.log.debug({ id: this.s.id, reason }, 'zurl: session ended by initiator, aborting request');
+    this.cleanup();
+    this.control?.abort(new ZurlCancelledError());
+  }
+
+  private onResponseStart(code: number, reason: string, headers: Header[]): void {
+    if (this.finished) return;
+    this.touch();
+    if (this.startTimer) { clearTimeout(this.startTimer); this.startTimer = undefined; }
+    this.head = { code, reason: reason || STATUS_CODES[code] || '', headers };
+    // give a body chunk parsed in the same read a chance to travel with the head
+    if (this.stream) setImmediate(() => this.flushHead());
+  }
+
+  private flushHead(): void {
+    if (this.finished || this.headSent || !this.head) return;
+    this.headSent = true;
+    const body = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    this.pending = [];
+    this.s.respond(this.head, body, !this.responseDone);
+    this.afterWrite();
+  }
+
+  private onResponseData(chunk: Buffer): void {
+    if (this.finished) return;
+    this.touch();
+    this.received += chunk.length;
+    if (this.maxSize !== undefined && this.received > this.maxSize) {
+      this.fail(new ZurlMaxSizeError());
+      return;
+    }
+    if (!this.stream || !this.headSent) { this.pending.push(chunk); return; }
+    this.s.write(chunk, true);
+    this.afterWrite();
+  }
+
+  private onResponseEnd(): void {
+    if (this.finished) return;
+    this.responseDone = true;
+    if (this.startTimer) { clearTimeout(this.startTimer); this.startTimer = undefined; }
+    if (!this.headSent) {
+      this.flushHead();
+    } else {
+      this.s.write(EMPTY, false);
+      this.afterWrite();
+    }
+  }
+
+  /** Applies back-pressure and finishes once the last packet left. */
+  private afterWrite(): void {
+    if (this.finished) return;
+    if (this.responseDone) {
+      // the final packet is queued behind the body; it is gone when nothing is buffered
+      if (this.s.buffered === 0) this.finish();
+      return;
+    }
+    if (!this.paused && this.s.buffered >= this.ctx.settings.bufferSize) {
+      this.paused = true;
+      this.control?.pause();
+    }
+  }
+
+  private onCredit(): void {
+    if (this.finished) return;
+    this.touch();
+    if (this.responseDone) { this.afterWrite(); return; }
+    if (this.paused && this.s.buffered < this.ctx.settings.bufferSize) {
+      this.paused = false;
+      this.control?.resume();
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.finished) return;
+    const condition: ZurlCondition = conditionFor(err, this.head ? 'response' : 'connect');
+    this.ctx.log.warn({ id: this.s.id, uri: this.target.url.href, connect: `${this.target.connectHost}:${this.target.connectPort}`, condition, err: err.message }, 'zurl: request failed');
+    this.cleanup();
+    this.control?.abort(err);
+    this.s.error(condition);
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.ctx.log.debug({ id: this.s.id, code: this.head?.code, bytes: this.received }, 'zurl: response done');
+    this.cleanup();
+    this.s.destroy();
+  }
+
+  private cleanup(): void {
+    this.finished = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.startTimer) clearTimeout(this.startTimer);
+    this.idleTimer = this.startTimer = undefined;
+    this.feed?.destroy();
+    this.ctx.done();
+  }
+
+  private armIdle(): void {
+    this.idleTimer = setTimeout(() => this.fail(new ZurlSessionTimeoutError()), this.ctx.settings.timeoutSec * 1000);
+  }
+
+  private touch(): void { this.idleTimer?.refresh(); }
+}
