@@ -54,3 +54,4 @@ export function createLogger(opts: LoggerOptions): Logger {
   else dest = pino.destination({ dest: 1, sync: false });
   return pino(options, dest);
 }
+export { watchParent } from './parent-watch.js';

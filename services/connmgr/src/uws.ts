@@ -23,7 +23,8 @@ export interface HttpRes {
   write(chunk: Chunk): boolean;
   /** Ends with a body and an automatic Content-Length (or the chunked terminator after write()). */
   end(body?: Chunk, closeConnection?: boolean): HttpRes;
-  /** Ends without body and without Content-Length. */
+  /** Ends without body and without Content-Length. Call it with no arguments: passing
+   * `undefined` fails in uWS, and a length > 0 leaves keep-alive connections stuck. */
   endWithoutBody(reportedContentLength?: number, closeConnection?: boolean): HttpRes;
   /** Length-delimited write of part of a body of `totalSize` bytes: [fully written, response done]. */
   tryEnd(chunk: Chunk, totalSize: number): [boolean, boolean];

@@ -175,7 +175,7 @@ export function rawExchange(port: number, data: string | Buffer, ms = 1500): Pro
 export interface WsFrame { fin: boolean; opcode: number; payload: Buffer }
 
 export class RawWs {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private frames: WsFrame[] = [];
   private waiters: Array<() => void> = [];
   closed = false;

@@ -65,8 +65,13 @@ export abstract class HeldConnection implements Subscriber {
       this.subs.set(c.channel, c);
       this.channelNames.add(c.channel);
     }
-    session.onend = (reason) => this.onSessionEnd(reason);
-    session.oncredit = () => this.onCredit();
+    // these run inside the transport's receive loop: never let an exception escape into it
+    session.onend = (reason) => this.guard('end', () => this.onSessionEnd(reason));
+    session.oncredit = () => this.guard('credit', () => this.onCredit());
+  }
+
+  private guard(what: string, fn: () => void): void {
+    try { fn(); } catch (err) { this.ctx.log.error({ cid: this.cid, err: String(err) }, `held session: ${what} handling failed`); }
   }
 
   abstract deliver(p: PreparedItem, sub: ChannelSub): void;

@@ -5,7 +5,7 @@ export { startHandlerApp, type HandlerApp, type HandlerAppOptions } from './hand
 export { handleAccept, instructChannels, initialBody, REJECT_RESPONSE, type AcceptDeps } from './accept.js';
 export { ResponseHold } from './response-hold.js';
 export { StreamHold, STREAM_QUEUE_MAX_BYTES, STREAM_QUEUE_MAX_ITEMS } from './stream-hold.js';
-export { mergeResponseHeaders, publishedResponse, publishedBody, clientHeaders } from './response-build.js';
+export { mergeResponseHeaders, publishedResponse, publishedBody } from './response-build.js';
 export { encodeAddressSegment, encodeBodySegment, encodeDataPacket } from './stream-packet.js';
 export { parseArgs, effectiveLogLevel } from './args.js';
 export * from './errors.js';

@@ -65,8 +65,3 @@ export function publishedBody(held: HttpResponseData, f: HttpResponseFormat): Bu
 export function publishedResponse(held: HttpResponseData, f: HttpResponseFormat): BuiltResponse {
   return { code: f.code, reason: f.reason, headers: mergeResponseHeaders(held.headers, f.headers), body: publishedBody(held, f) };
 }
-
-/** Headers of a held/initial response as sent to the client (Grip-* and framing removed). */
-export function clientHeaders(headers: readonly Header[]): Header[] {
-  return headers.filter(([n]) => { const l = n.toLowerCase(); return !isGrip(l) && !FRAMING.has(l); }).map(([n, v]) => [n, v]);
-}

@@ -5,7 +5,9 @@ import { describe, test } from 'node:test';
 import { decodeMap, encode, toPlain } from '@pushpin-ts/tnetstring';
 import { zmqUris } from '../src/command/zmq-uris.js';
 import { messageBody, negotiateFormat } from '../src/inputs/accept-negotiation.js';
+import { PublishIntake } from '../src/inputs/publish-intake.js';
 import { encodeStatsPacket } from '../src/inputs/stats-publisher.js';
+import { captureLog } from './inputs-helpers.js';
 import { decodeZmqItem } from '../src/inputs/zmq-message.js';
 
 describe('negotiateFormat', () => {
@@ -102,5 +104,25 @@ describe('encodeStatsPacket', () => {
     const buf = encodeStatsPacket('conn', { id: 'condure:1', unavailable: true, from: 'h' }, 'tnetstring');
     assert.equal(buf.subarray(0, 6).toString(), 'conn T');
     assert.deepEqual(toPlain(decodeMap(buf.subarray(6))), { from: 'h', id: 'condure:1', unavailable: true });
+  });
+});
+
+describe('PublishIntake', () => {
+  const item = { channel: 'c', meta: {}, noSeq: false, formats: {} };
+  test('counts items and skips empty batches', () => {
+    const got: unknown[][] = [];
+    const intake = new PublishIntake({ publish: (i) => { got.push(i); } }, captureLog().log);
+    intake.publish([], 'http');
+    intake.publish([item, item], 'pull');
+    assert.equal(got.length, 1);
+    assert.equal(intake.received, 2);
+  });
+  test('a throwing hub is logged, never thrown', () => {
+    const cap = captureLog();
+    const intake = new PublishIntake({ publish: () => { throw new Error('boom'); } }, cap.log);
+    intake.publish([item], 'sub');
+    const line = cap.lines.find((l) => l['msg'] === 'hub failed to take published items');
+    assert.equal(line?.['err'], 'Error: boom');
+    assert.equal(line?.['source'], 'sub');
   });
 });

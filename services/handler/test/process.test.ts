@@ -1,7 +1,7 @@
 // The real pushpin-handler as a child process; the test plays condure, the proxy and a publisher.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -170,4 +170,23 @@ test('SIGHUP is logged and the handler keeps running', async () => {
   process.kill(child.pid!, 'SIGHUP');
   await waitFor(() => output.includes('SIGHUP'), 2000, 'the SIGHUP log line');
   assert.equal(child.exitCode, null);
+});
+
+test('SIGTERM stops the handler with status 0', async () => {
+  process.kill(child.pid!, 'SIGTERM');
+  const code = await Promise.race([exited, sleep(3000).then(() => 'still running')]);
+  assert.equal(code, 0, output.slice(-2000));
+});
+
+test('command line: bad option and unreadable config exit 1 with a message', () => {
+  const bin = path.join(serviceDir, 'bin', 'pushpin-handler.js');
+  const bad = spawnSync(process.execPath, [bin, '--bogus'], { encoding: 'utf8', timeout: 5000 });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /unknown option "--bogus"/);
+  const missing = spawnSync(process.execPath, [bin, '--config', path.join(dir, 'nope.conf')], { encoding: 'utf8', timeout: 5000 });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /config: /);
+  const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8', timeout: 5000 });
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--port-offset/);
 });

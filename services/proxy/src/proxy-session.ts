@@ -1,5 +1,7 @@
 import type { HttpTarget, Route, RouteTable, Target } from '@pushpin-ts/config';
 import { isGripResponse, statusReason } from '@pushpin-ts/grip';
+import { withCors } from './cors.js';
+import { headerValue, removeHeader } from './headers.js';
 import type { EndReason, Header, InitiatorSession, Packet, ResponderSession, ResponseData, ZhttpInitiator } from '@pushpin-ts/zhttp';
 import { parseClientRequest, type ClientRequest } from './client-request.js';
 import { buildAcceptArgs, type AcceptService } from './grip-handoff.js';
@@ -64,8 +66,6 @@ export class ProxySession {
   private grip: { head: ResponseData; chunks: Buffer[]; size: number } | undefined;
   private code: number | undefined;
   private finished = false;
-  /** Set when the session is a WebSocket one; it then owns the session and its accounting. */
-  private ws: WsProxySession | undefined;
   private readonly log: Log;
 
   constructor(private readonly ctx: SessionContext, private readonly cs: ResponderSession, private readonly internal = false) {
@@ -102,8 +102,8 @@ export class ProxySession {
     else cs.keepAlive();
 
     if (this.req.isWebSocket && !this.internal) {
-      this.ws = new WsProxySession(this.ctx, cs, this.req, this.log);
-      this.ws.start(busy);
+      // the WebSocket session takes over the callbacks and the open-request accounting
+      new WsProxySession(this.ctx, cs, this.req, this.log).start(busy);
       return;
     }
     if (this.req.isWebSocket) {
@@ -117,7 +117,7 @@ export class ProxySession {
       this.respondText(503, MESSAGES.busy);
       return;
     }
-    const route = this.ctx.routes().match({ host: this.req.host, path: this.req.path, isWebSocket: false, isTls: this.req.isTls });
+    const route = selectRoute(this.ctx, this.req);
     if (!route) {
       this.log.info({ host: this.req.host, path: this.req.path }, 'no route for request');
       this.respondText(502, MESSAGES.routeNotFound);
@@ -258,7 +258,9 @@ export class ProxySession {
     this.phase = 'relaying';
     this.code = code;
     this.respIn = b.length;
-    this.cs.respond({ code, reason: head.reason, headers: relayResponseHeaders(head.headers) }, b, more);
+    let headers = relayResponseHeaders(head.headers);
+    if (this.ctx.settings.autoCrossOrigin || this.route!.aco) headers = withCors(headers, this.req.headers);
+    this.cs.respond({ code, reason: head.reason, headers }, b, more);
     if (!more) this.backendComplete();
     else this.grantBackend();
   }
@@ -460,3 +462,18 @@ export class ProxySession {
   }
 }
 
+/**
+ * The route for a request: by `Pushpin-Route` id when `accept_pushpin_route` is on and the
+ * header is present (the header is then removed), else by host/path/protocol.
+ */
+export function selectRoute(ctx: Pick<SessionContext, 'routes' | 'settings'>, req: ClientRequest): Route | undefined {
+  const table = ctx.routes();
+  if (ctx.settings.acceptPushpinRoute) {
+    const id = headerValue(req.headers, 'Pushpin-Route');
+    if (id !== undefined) {
+      req.headers = removeHeader(req.headers, 'Pushpin-Route');
+      return table.byId(id.trim());
+    }
+  }
+  return table.match({ host: req.host, path: req.path, isWebSocket: req.isWebSocket, isTls: req.isTls });
+}

@@ -5,6 +5,8 @@ import { parseXffRule, type XffRule } from './forwarded-for.js';
 export interface ProxySettings {
   readonly debug: boolean;
   readonly autoCrossOrigin: boolean;
+  /** Honour a `Pushpin-Route: <id>` request header. */
+  readonly acceptPushpinRoute: boolean;
   readonly acceptXForwardedProtocol: boolean;
   readonly setXForwardedProtocol: 'true' | 'proto-only' | '';
   readonly xff: XffRule;
@@ -20,6 +22,7 @@ export function proxySettings(cfg: PushpinConfig): ProxySettings {
   return Object.freeze({
     debug: p.debug,
     autoCrossOrigin: p.autoCrossOrigin,
+    acceptPushpinRoute: p.acceptPushpinRoute,
     acceptXForwardedProtocol: p.acceptXForwardedProtocol,
     setXForwardedProtocol: p.setXForwardedProtocol,
     xff: parseXffRule(p.xForwardedFor),

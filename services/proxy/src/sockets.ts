@@ -65,6 +65,8 @@ export function buildSockets(cfg: PushpinConfig, instanceId: string, log: Log, h
   }
 
   const accept = p.handlerAcceptSpec ? new ZrpcClient([p.handlerAcceptSpec], true, log) : undefined;
+  // with no handler attached, fail the send at once instead of delivering a stale accept later
+  if (accept) accept.sock.sendTimeout = 0;
   const idle = idleSockets(cfg, log, fileMode);
 
   return {

@@ -4,7 +4,7 @@ import type { ClientRequest } from './client-request.js';
 import { withoutHeaders } from './headers.js';
 import type { Log } from './log.js';
 import { MESSAGES, textResponse, upstreamErrorDetail } from './proxy-responses.js';
-import type { SessionContext } from './proxy-session.js';
+import { selectRoute, type SessionContext } from './proxy-session.js';
 import { targetHeaders, zurlFirstPacket } from './target-request.js';
 import { testPath } from './test-target.js';
 
@@ -63,7 +63,7 @@ export class WsProxySession {
     cs.oncredit = this.guard(() => this.onClientCredit());
     cs.onend = this.guard((reason: EndReason) => this.onClientEnd(reason));
     if (busy) { this.reject(textResponse(503, MESSAGES.busy)); return; }
-    const route = this.ctx.routes().match({ host: this.req.host, path: this.req.path, isWebSocket: true, isTls: this.req.isTls });
+    const route = selectRoute(this.ctx, this.req);
     if (!route) {
       this.log.info({ host: this.req.host, path: this.req.path }, 'no route for WebSocket request');
       this.reject(textResponse(502, MESSAGES.routeNotFound));

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { parseKeySpec, verifyGripSig } from '@pushpin-ts/grip';
 import {
   decodeAcceptArgs, encodeAcceptResult, ResponderTransport, ZhttpResponder, ZrpcCondition,
-  type AcceptArgs, type ResponderSession, type ZrpcHandler,
+  type AcceptArgs, type Packet, type ResponderSession, type ZrpcHandler,
 } from '@pushpin-ts/zhttp';
 import { GRIP_FEATURE } from '../src/index.js';
 import {
@@ -325,6 +325,88 @@ test('the proxy survives garbage on its sockets', async () => {
   assert.equal(proxy.child.exitCode, null);
 });
 
+
+/** Opens a WebSocket session as condure does (ws:// URI, no `stream`). */
+function wsClient(uri: string, extra: Array<[string, string]> = []) {
+  const s = condure.init.open();
+  const opened = defer<Packet>();
+  const ended = defer<{ reason: string; p: Packet | undefined }>();
+  const messages: Packet[] = [];
+  const closed = defer<{ code: number | undefined; reason: string }>();
+  let waiter: (() => void) | undefined;
+  s.onresponse = (p) => opened.resolve(p);
+  s.ondata = (p) => { messages.push(p); if (p.body?.length) s.credit(p.body.length); waiter?.(); };
+  s.onclose = (code, reason) => closed.resolve({ code, reason: reason.toString() });
+  s.onend = (reason, p) => { ended.resolve({ reason, p }); opened.resolve(p ?? { id: '' }); };
+  s.start({
+    method: 'GET', uri, credits: 8192, peerAddress: '10.1.2.3',
+    headers: [['Host', new URL(uri).host], ['Upgrade', 'websocket'], ['Connection', 'Upgrade'], ['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ=='], ['Sec-WebSocket-Version', '13'], ...extra],
+  });
+  return {
+    s, ended: ended.promise,
+    get opened() { return within(opened.promise, 5000, 'WebSocket answer'); },
+    get closed() { return within(closed.promise, 5000, 'close from the proxy'); },
+    async next(): Promise<Packet> {
+      await within(new Promise<void>((r) => { if (messages.length) r(); else waiter = r; }), 5000, 'WebSocket message');
+      return messages.shift()!;
+    },
+  };
+}
+
+test('WebSocket passthrough: handshake, messages both ways, close both ways', async () => {
+  const at = nextZurl();
+  const c = wsClient('ws://app.example/api/ws?a=b', [['Sec-WebSocket-Protocol', 'chat']]);
+  const z = await at;
+  assert.equal(z.request!.uri, 'ws://app.example/api/ws?a=b');
+  assert.equal(z.request!.stream, undefined);
+  assert.equal(z.request!.connectPort, 1000);
+  assert.equal(hv(z.request!.headers, 'Sec-WebSocket-Protocol'), 'chat');
+  assert.ok(hv(z.request!.headers, 'Grip-Sig'));
+  const fromClient: Packet[] = [];
+  const zClosed = defer<{ code: number | undefined; reason: string }>();
+  let zWaiter: (() => void) | undefined;
+  z.ondata = (p) => { fromClient.push(p); if (p.body?.length) z.credit(p.body.length); zWaiter?.(); };
+  z.onclose = (code, reason) => zClosed.resolve({ code, reason: reason.toString() });
+  z.respond({ code: 101, reason: 'Switching Protocols', headers: [['Sec-WebSocket-Protocol', 'chat'], ['Sec-WebSocket-Accept', 'x'], ['Upgrade', 'websocket']] }, Buffer.alloc(0), false, { credits: 8192 });
+  const head = await c.opened;
+  assert.equal(head.code, 101);
+  assert.deepEqual(head.headers, [['Sec-WebSocket-Protocol', 'chat']]);
+  c.s.write(Buffer.from('hi'), false, 'text');
+  await within(new Promise<void>((r) => { if (fromClient.length) r(); else zWaiter = r; }), 5000, 'message at zurl');
+  assert.equal(fromClient[0]!.body?.toString(), 'hi');
+  assert.equal(fromClient[0]!.contentType, 'text');
+  z.write(Buffer.from([0, 1, 255]), false, 'binary');
+  const m = await c.next();
+  assert.deepEqual([...m.body!], [0, 1, 255]);
+  assert.equal(m.contentType, 'binary');
+  c.s.close(1000, Buffer.from('bye'));
+  assert.deepEqual(await within(zClosed.promise, 5000, 'close at zurl'), { code: 1000, reason: 'bye' });
+  z.close(1000, Buffer.from('ok'));
+  assert.deepEqual(await c.closed, { code: 1000, reason: 'ok' });
+});
+
+test('WebSocket: backend rejection is relayed; test target /ws echoes', async () => {
+  const at = nextZurl();
+  const c = wsClient('ws://app.example/api/denied');
+  const z = await at;
+  z.error('rejected', { code: 403, reason: 'Forbidden', headers: [['X-Why', 'no']], body: Buffer.from('denied') });
+  const e = await within(c.ended, 5000, 'rejection');
+  assert.equal(e.p?.condition, 'rejected');
+  assert.equal(e.p?.code, 403);
+  assert.equal(e.p?.body?.toString(), 'denied');
+
+  const t = wsClient('ws://test.local/ws');
+  assert.equal((await t.opened).code, 101);
+  t.s.write(Buffer.from('echo me'), false, 'text');
+  const m = await t.next();
+  assert.equal(m.body?.toString(), 'echo me');
+  t.s.close(1000, Buffer.from(''));
+  assert.equal((await t.closed).code, 1000);
+
+  const n = wsClient('ws://test.local/nows');
+  const r = await within(n.ended, 5000, '404 rejection');
+  assert.equal(r.p?.code, 404);
+});
 
 test('no session failed or crashed along the way (errors in the proxy log)', async () => {
   await sleep(100);

@@ -196,3 +196,33 @@ test('keep-alive connections are reused across requests', async () => {
   }
   assert.equal(ports.size, 1);
 });
+
+test('without credits zurl stops reading the backend (back-pressure), then resumes', async () => {
+  const size = 16 * 1024 * 1024;
+  let finished = false;
+  const b = await backend((_req, res) => {
+    res.writeHead(200, { 'Content-Length': String(size) });
+    res.on('finish', () => { finished = true; });
+    res.end(Buffer.alloc(size, 0x62));
+  });
+  const s = i.init.open();
+  let got = 0;
+  let last!: () => void;
+  const done = new Promise<void>((r) => { last = r; });
+  let granting = false;
+  const take = (p: { body?: Buffer; more?: boolean }): void => {
+    got += p.body?.length ?? 0;
+    if (granting && p.body?.length) s.credit(p.body.length);
+    if (!p.more) last();
+  };
+  s.onresponse = take;
+  s.ondata = take;
+  s.start({ method: 'GET', uri: `http://127.0.0.1:${b.port}/bp`, stream: true, credits: 16384, headers: [], ...local(b) });
+  await wait(1000);
+  assert.equal(got, 16384, 'only the granted window was sent');
+  assert.equal(finished, false, 'backend is held back by TCP flow control');
+  granting = true;
+  s.credit(1024 * 1024);
+  await within(done, 20_000, 'rest of the body');
+  assert.equal(got, size);
+});

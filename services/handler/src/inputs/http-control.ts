@@ -71,6 +71,11 @@ function clientErrorBody(code: string | undefined): string | undefined {
 class ControlApi {
   constructor(private readonly o: HttpControlOptions) {}
 
+  private reply(req: http.IncomingMessage, res: http.ServerResponse, code: number, body: string, contentType = 'text/plain', extra: Record<string, string> = {}, items?: number): void {
+    respond(res, code, body, contentType, extra);
+    this.o.log.info({ method: req.method, uri: req.url, code, ...(items !== undefined ? { items } : {}) }, 'control request');
+  }
+
   onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const method = req.method ?? '';
     const cl = req.headers['content-length'];
@@ -112,15 +117,14 @@ class ControlApi {
   }
 
   private finish(req: http.IncomingMessage, res: http.ServerResponse, code: number, body: string): void {
-    this.o.log.info({ method: req.method, uri: req.url, code }, 'control: request rejected');
-    respond(res, code, body);
+    this.reply(req, res, code, body);
   }
 
   private route(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
     const method = req.method ?? '';
     const format = negotiateFormat(req.headers.accept);
     if (!format) {
-      respond(res, 406, 'Not Acceptable. Supported formats are text/plain and application/json.\n');
+      this.reply(req, res, 406, 'Not Acceptable. Supported formats are text/plain and application/json.\n');
       return;
     }
     // The query string is part of the path: `/publish/?x=1` is not `/publish`, as in Pushpin.
@@ -128,21 +132,21 @@ class ControlApi {
     if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
 
     if (path === '/') {
-      respond(res, 200, 'Pushpin API\n');
+      this.reply(req, res, 200, 'Pushpin API\n');
     } else if (path === '/publish' || path === '/recover') {
       if (method !== 'POST') {
-        respond(res, 405, `Method not allowed: ${method}.\n`, 'text/plain', { Allow: 'POST' });
+        this.reply(req, res, 405, `Method not allowed: ${method}.\n`, 'text/plain', { Allow: 'POST' });
         return;
       }
       if (path === '/publish') this.publish(req, res, body, format);
       else {
         const m = messageBody(format, 'Updated');
-        respond(res, 200, m.body, m.contentType);
+        this.reply(req, res, 200, m.body, m.contentType);
         this.o.log.info({}, 'control: recover');
         this.o.hub.recover();
       }
     } else {
-      respond(res, 404, 'Not Found\n');
+      this.reply(req, res, 404, 'Not Found\n');
     }
   }
 
@@ -152,12 +156,11 @@ class ControlApi {
       items = parsePublishBody(body);
     } catch (err) {
       if (!(err instanceof PublishFormatError)) throw err;
-      this.o.log.info({ uri: req.url, error: err.message }, 'control: publish rejected');
-      respond(res, 400, `${err.message}\n`);
+      this.reply(req, res, 400, `${err.message}\n`);
       return;
     }
     const m = messageBody(format, 'Published');
-    respond(res, 200, m.body, m.contentType);
+    this.reply(req, res, 200, m.body, m.contentType, {}, items.length);
     this.o.intake.publish(items, 'http');
   }
 }

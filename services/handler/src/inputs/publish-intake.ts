@@ -16,27 +16,20 @@ export type PublishSource = 'http' | 'pull' | 'sub' | 'command';
 export class PublishIntake {
   /** Items accepted so far (stats `report.received`). */
   received = 0;
-  private readonly listeners: Array<(items: readonly PublishItem[], source: PublishSource) => void> = [];
 
   constructor(private readonly sink: PublishSink, private readonly log: Logger) {}
-
-  /** Observes accepted items (stats). */
-  onPublish(cb: (items: readonly PublishItem[], source: PublishSource) => void): void {
-    this.listeners.push(cb);
-  }
 
   /** Hands validated items to the hub, in order. Never throws. */
   publish(items: PublishItem[], source: PublishSource): void {
     if (items.length === 0) return;
     this.received += items.length;
-    for (const item of items) this.log.debug({ source, channel: item.channel, id: item.id }, 'publish item received');
+    if (this.log.isLevelEnabled('debug')) {
+      for (const item of items) this.log.debug({ source, channel: item.channel, id: item.id }, 'publish item received');
+    }
     try {
       this.sink.publish(items);
     } catch (err) {
       this.log.error({ err: String(err), source, items: items.length }, 'hub failed to take published items');
-    }
-    for (const cb of this.listeners) {
-      try { cb(items, source); } catch (err) { this.log.warn({ err: String(err) }, 'publish listener failed'); }
     }
   }
 }
