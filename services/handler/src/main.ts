@@ -41,7 +41,10 @@ async function main(): Promise<void> {
   const instanceId = `pushpin-handler_${process.pid}`;
 
   const closers: Array<{ close(): void }> = [];
+  let stopping = false;
   const stop = (code: number): void => {
+    if (stopping) return;
+    stopping = true;
     for (const c of closers.reverse()) { try { c.close(); } catch { /* shutting down */ } }
     const timer = setTimeout(() => process.exit(code), 500);
     log.flush(() => { clearTimeout(timer); process.exit(code); });

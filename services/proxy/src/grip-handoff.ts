@@ -1,6 +1,6 @@
 import type { Route } from '@pushpin-ts/config';
 import type { TnValue } from '@pushpin-ts/tnetstring';
-import type { AcceptArgs, AcceptResult, Header, ResponseData } from '@pushpin-ts/zhttp';
+import type { AcceptArgs, AcceptResult, Header, ResponderSession, ResponseData } from '@pushpin-ts/zhttp';
 import type { ClientRequest } from './client-request.js';
 
 /** Calls the handler's `accept` method (ZRPC); rejects on timeout or a remote error. */
@@ -53,4 +53,30 @@ export function buildAcceptArgs(i: HandoffInput): AcceptArgs {
   if (i.route.prefix !== '') args.channelPrefix = i.route.prefix;
   if (i.sig) { args.sigIss = i.sig.iss; args.sigKey = i.sig.keyText; }
   return args;
+}
+
+/** How a handoff ended: the handler took the session, declined it (maybe with a response), or could not be asked. */
+export type HandoffOutcome = { accepted: true } | { accepted: false; response?: ResponseData } | { error: Error };
+
+/**
+ * Hands a session to the handler (zhttp.md §5, architecture.md §5.2): sends handoff-start,
+ * and when the connection manager answers handoff-proceed, calls `accept` with arguments
+ * built from the session state at that moment (its in/out sequence numbers and credits).
+ * Nothing more may be sent on `cs` until `done` reports the outcome.
+ */
+export function handOff(cs: ResponderSession, accept: AcceptService, args: () => AcceptArgs, done: (o: HandoffOutcome) => void): void {
+  cs.onhandoffproceed = () => {
+    let a: AcceptArgs;
+    try {
+      a = args();
+    } catch (err) {
+      done({ error: err as Error });
+      return;
+    }
+    accept(a).then(
+      (r) => done(r.accepted ? { accepted: true } : r.response ? { accepted: false, response: r.response } : { accepted: false }),
+      (err: unknown) => done({ error: err instanceof Error ? err : new Error(String(err)) }),
+    );
+  };
+  cs.handoffStart();
 }

@@ -14,3 +14,5 @@ export { RoutesSource } from './routes-source.js';
 export { RequestBody } from './request-body.js';
 export { ProxyApp, zrpcAcceptService } from './app.js';
 export { ProxySession, WINDOW, BUFFER_MAX, type SessionContext } from './proxy-session.js';
+export { withCors } from './cors.js';
+export { selectRoute } from './route-select.js';

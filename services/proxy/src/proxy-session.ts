@@ -1,14 +1,14 @@
 import type { HttpTarget, Route, RouteTable, Target } from '@pushpin-ts/config';
 import { isGripResponse, statusReason } from '@pushpin-ts/grip';
 import { withCors } from './cors.js';
-import { headerValue, removeHeader } from './headers.js';
-import type { EndReason, Header, InitiatorSession, Packet, ResponderSession, ResponseData, ZhttpInitiator } from '@pushpin-ts/zhttp';
+import type { AcceptArgs, EndReason, Header, InitiatorSession, Packet, ResponderSession, ResponseData, ZhttpInitiator } from '@pushpin-ts/zhttp';
 import { parseClientRequest, type ClientRequest } from './client-request.js';
-import { buildAcceptArgs, type AcceptService } from './grip-handoff.js';
+import { buildAcceptArgs, handOff, type AcceptService, type HandoffOutcome } from './grip-handoff.js';
 import type { GripSigner } from './grip-signing.js';
 import type { Log } from './log.js';
 import { MESSAGES, textResponse, upstreamErrorDetail } from './proxy-responses.js';
 import { RequestBody } from './request-body.js';
+import { selectRoute } from './route-select.js';
 import { relayResponseHeaders } from './request-rewrite.js';
 import type { ProxySettings } from './settings.js';
 import { targetHeaders, zurlFirstPacket } from './target-request.js';
@@ -353,17 +353,16 @@ export class ProxySession {
       return;
     }
     this.phase = 'handoff';
-    this.cs.onhandoffproceed = this.guard(() => { void this.callAccept(); });
-    this.cs.handoffStart();
+    const g = this.grip!;
+    const response: ResponseData = { code: g.head.code, reason: g.head.reason, headers: g.head.headers, body: Buffer.concat(g.chunks) };
+    handOff(this.cs, this.ctx.accept, () => this.acceptArgs(response), this.guard((o: HandoffOutcome) => this.onHandoff(o, response)));
   }
 
-  private async callAccept(): Promise<void> {
-    if (this.phase !== 'handoff' || this.finished) return;
-    const g = this.grip!;
+  /** Accept arguments from the session state at handoff-proceed time. */
+  private acceptArgs(response: ResponseData): AcceptArgs {
     const route = this.route!;
-    const response: ResponseData = { code: g.head.code, reason: g.head.reason, headers: g.head.headers, body: Buffer.concat(g.chunks) };
     const sig = this.ctx.signer.settingsFor(route);
-    const args = buildAcceptArgs({
+    return buildAcceptArgs({
       session: { peerId: this.cs.peerId, id: this.cs.id, inSeq: this.cs.inSeq, outSeq: this.cs.outSeq, credits: this.cs.credits },
       userData: this.cs.request?.userData,
       req: this.req,
@@ -377,31 +376,26 @@ export class ProxySession {
       logicalPeer: this.logicalPeer,
       sig: sig ? { iss: sig.iss, keyText: sig.keyText } : undefined,
     });
-    let result;
-    try {
-      result = await this.ctx.accept!(args);
-    } catch (err) {
-      if (this.finished) return;
-      this.log.warn({ err: (err as Error).message }, 'handler accept failed');
-      this.guard(() => this.respondText(500, MESSAGES.acceptUnavailable))();
-      return;
-    }
+  }
+
+  private onHandoff(o: HandoffOutcome, response: ResponseData): void {
     if (this.finished) {
-      this.log.debug({ accepted: result.accepted }, 'accept answered after the client left');
+      this.log.debug({ outcome: 'error' in o ? 'error' : o.accepted }, 'accept answered after the client left');
       return;
     }
-    this.guard(() => {
-      if (result.accepted) {
-        this.code = response.code;
-        this.log.info(this.summary(), 'request handed to the handler');
-        this.cs.destroy();
-        this.done(true);
-      } else if (result.response) {
-        this.respond(result.response);
-      } else {
-        this.respond({ ...response, headers: relayResponseHeaders(response.headers) });
-      }
-    })();
+    if ('error' in o) {
+      this.log.warn({ err: o.error.message }, 'handler accept failed');
+      this.respondText(500, MESSAGES.acceptUnavailable);
+    } else if (o.accepted) {
+      this.code = response.code;
+      this.log.info(this.summary(), 'request handed to the handler');
+      this.cs.destroy();
+      this.done(true);
+    } else if (o.response) {
+      this.respond(o.response);
+    } else {
+      this.respond({ ...response, headers: relayResponseHeaders(response.headers) });
+    }
   }
 
   // ---- answering -----------------------------------------------------------------------
@@ -462,18 +456,3 @@ export class ProxySession {
   }
 }
 
-/**
- * The route for a request: by `Pushpin-Route` id when `accept_pushpin_route` is on and the
- * header is present (the header is then removed), else by host/path/protocol.
- */
-export function selectRoute(ctx: Pick<SessionContext, 'routes' | 'settings'>, req: ClientRequest): Route | undefined {
-  const table = ctx.routes();
-  if (ctx.settings.acceptPushpinRoute) {
-    const id = headerValue(req.headers, 'Pushpin-Route');
-    if (id !== undefined) {
-      req.headers = removeHeader(req.headers, 'Pushpin-Route');
-      return table.byId(id.trim());
-    }
-  }
-  return table.match({ host: req.host, path: req.path, isWebSocket: req.isWebSocket, isTls: req.isTls });
-}

@@ -4,7 +4,8 @@ import type { ClientRequest } from './client-request.js';
 import { withoutHeaders } from './headers.js';
 import type { Log } from './log.js';
 import { MESSAGES, textResponse, upstreamErrorDetail } from './proxy-responses.js';
-import { selectRoute, type SessionContext } from './proxy-session.js';
+import type { SessionContext } from './proxy-session.js';
+import { selectRoute } from './route-select.js';
 import { targetHeaders, zurlFirstPacket } from './target-request.js';
 import { testPath } from './test-target.js';
 
