@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseKeySpec, signGripSig, verifyGripSig } from '@pushpin-ts/grip';
@@ -25,6 +25,7 @@ test('file: keys are read', () => {
   const s = new GripSigner('pushpin', `file:${path.join(dir, 'key')}`, '', log);
   assert.ok(verifyGripSig(s.tokenFor({})!, parseKeySpec('filekey'), Date.now() / 1000));
   assert.equal(new GripSigner('pushpin', `file:${path.join(dir, 'missing')}`, '', log).tokenFor({}), undefined);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('trusted only with a valid, unexpired upstream Grip-Sig', () => {

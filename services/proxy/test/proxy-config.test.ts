@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { unlinkSync, writeFileSync } from 'node:fs';
+import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { ResponderSession } from '@pushpin-ts/zhttp';
 import { clientRequest, fakeCondure, fakeZurl, makeEnv, sleep, startProxy, within, type ProxyProc } from './helpers.js';
 
@@ -13,6 +13,7 @@ async function get(init: Awaited<ReturnType<typeof fakeCondure>>['init'], uri: s
 
 test('routes file: missing, created (watched), broken line skipped, SIGHUP reload, SIGTERM exit', async () => {
   const env = makeEnv('');
+  cleanup.unshift(() => rmSync(env.dir, { recursive: true, force: true }));
   unlinkSync(env.routes);
   const condure = await fakeCondure(env);
   cleanup.push(() => condure.close());
@@ -48,6 +49,7 @@ test('routes file: missing, created (watched), broken line skipped, SIGHUP reloa
 
 test('--route lines replace the file; max_open_requests answers 503 beyond the limit', async () => {
   const env = makeEnv('* test\n', 'max_open_requests=1');
+  cleanup.unshift(() => rmSync(env.dir, { recursive: true, force: true }));
   const condure = await fakeCondure(env);
   cleanup.push(() => condure.close());
   let held: ResponderSession | undefined;

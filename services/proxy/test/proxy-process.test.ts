@@ -42,6 +42,7 @@ after(async () => {
   condure?.close();
   zurl?.close();
   handler?.close();
+  if (env) (await import('node:fs')).rmSync(env.dir, { recursive: true, force: true });
 });
 
 /** Next zurl session, with the request's first packet. */

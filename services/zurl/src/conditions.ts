@@ -1,4 +1,4 @@
-import { ZurlBadRequestError, ZurlConnectTimeoutError, ZurlMaxSizeError, ZurlSessionTimeoutError } from './errors.js';
+import { ZurlBadRequestError, ZurlConnectTimeoutError, ZurlMaxSizeError, ZurlPolicyError, ZurlSessionTimeoutError, ZurlTooManyRedirectsError } from './errors.js';
 
 /** ZHTTP error conditions zurl sends (zhttp.md §3). */
 export type ZurlCondition =
@@ -15,6 +15,8 @@ const BY_CODE: Readonly<Record<string, ZurlCondition>> = {
   [new ZurlMaxSizeError().code]: 'max-size-exceeded',
   [new ZurlSessionTimeoutError().code]: 'session-timeout',
   [new ZurlConnectTimeoutError().code]: 'connection-timeout',
+  [new ZurlTooManyRedirectsError().code]: 'too-many-redirects',
+  [new ZurlPolicyError().code]: 'policy-violation',
   UND_ERR_INVALID_ARG: 'bad-request',
   UND_ERR_NOT_SUPPORTED: 'bad-request',
   UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'bad-request',

@@ -51,3 +51,17 @@ export class ZurlConnectTimeoutError extends ZurlError {
   readonly code = 'PP_ERR_ZURL_CONNECT_TIMEOUT';
   constructor(message = 'no response before the request timeout') { super(message); }
 }
+
+/** More redirects than allowed while following `follow-redirects`. */
+export class ZurlTooManyRedirectsError extends ZurlError {
+  override readonly name = 'ZurlTooManyRedirectsError';
+  readonly code = 'PP_ERR_ZURL_TOO_MANY_REDIRECTS';
+  constructor(message = 'too many redirects') { super(message); }
+}
+
+/** The destination is refused by `defpolicy`/`allow`/`deny`. */
+export class ZurlPolicyError extends ZurlError {
+  override readonly name = 'ZurlPolicyError';
+  readonly code = 'PP_ERR_ZURL_POLICY';
+  constructor(message = 'destination denied by policy') { super(message); }
+}

@@ -1,10 +1,12 @@
 import { STATUS_CODES } from 'node:http';
 import type { Header, Packet, ResponderSession } from '@pushpin-ts/zhttp';
 import { conditionFor, type ZurlCondition } from './conditions.js';
-import { ZurlCancelledError, ZurlConnectTimeoutError, ZurlMaxSizeError, ZurlSessionTimeoutError } from './errors.js';
+import { ZurlCancelledError, ZurlConnectTimeoutError, ZurlMaxSizeError, ZurlPolicyError, ZurlSessionTimeoutError, ZurlTooManyRedirectsError } from './errors.js';
 import type { OriginPools, OutboundControl } from './origin.js';
+import { isHostAllowed } from './policy.js';
+import { isRedirect, MAX_REDIRECTS, nextRedirect } from './redirect.js';
 import { RequestBodyFeed } from './request-body.js';
-import { withoutHeader, type RequestTarget } from './request-target.js';
+import { headerValue, withoutHeader, type RequestTarget } from './request-target.js';
 import type { SessionContext } from './session-context.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -32,10 +34,13 @@ export class HttpSession {
   private startTimer: NodeJS.Timeout | undefined;
   private readonly stream: boolean;
   private readonly maxSize: number | undefined;
+  /** Complete request body (undefined while it streams in through `feed`). */
+  private body: Buffer | null = null;
+  private redirects = 0;
 
   constructor(
     private readonly s: ResponderSession,
-    private readonly target: RequestTarget,
+    private target: RequestTarget,
     private readonly pools: OriginPools,
     private readonly ctx: SessionContext,
   ) {
@@ -50,18 +55,15 @@ export class HttpSession {
     const s = this.s;
     const p = s.request!;
     const bufferSize = this.ctx.settings.bufferSize;
-    let body: RequestBodyFeed['stream'] | Buffer | null = null;
-    let headers = this.target.headers;
     if (p.more) {
       this.feed = new RequestBodyFeed((n) => { this.touch(); s.credit(n); }, Math.min(bufferSize, 65536));
       this.feed.push(p.body ?? EMPTY, true, false);
-      body = this.feed.stream;
       // tell the initiator who we are and open the request-body window (zhttp.md §4.2)
       s.credit(bufferSize);
     } else {
-      body = p.body && p.body.length ? p.body : null;
+      this.body = p.body && p.body.length ? p.body : null;
       // the body is complete: undici sets the real length
-      headers = withoutHeader(headers, 'content-length');
+      this.target = { ...this.target, headers: withoutHeader(this.target.headers, 'content-length') };
       s.keepAlive();
     }
     s.ondata = (pkt) => this.onInitiatorData(pkt);
@@ -71,13 +73,38 @@ export class HttpSession {
     if (p.timeout !== undefined && p.timeout > 0) {
       this.startTimer = setTimeout(() => this.fail(new ZurlConnectTimeoutError()), p.timeout);
     }
-    this.ctx.log.debug({ id: s.id, method: this.target.method, uri: this.target.url.href, connect: `${this.target.connectHost}:${this.target.connectPort}`, stream: this.stream }, 'zurl: request');
-    this.control = this.pools.request(this.target, { method: this.target.method, path: this.target.path, headers, body }, {
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    const t = this.target;
+    this.ctx.log.debug({ id: this.s.id, method: t.method, uri: t.url.href, connect: `${t.connectHost}:${t.connectPort}`, stream: this.stream, redirects: this.redirects }, 'zurl: request');
+    this.control = this.pools.request(t, { method: t.method, path: t.path, headers: t.headers, body: this.feed ? this.feed.stream : this.body }, {
       onResponseStart: (code, reason, hs) => this.onResponseStart(code, reason, hs),
       onResponseData: (chunk) => this.onResponseData(chunk),
       onResponseEnd: () => this.onResponseEnd(),
       onError: (err) => this.fail(err),
     });
+  }
+
+  /** Follows a redirect when asked to; true when a new request replaced the current one. */
+  private followed(code: number, headers: Header[]): boolean {
+    const p = this.s.request!;
+    const location = headerValue(headers, 'location');
+    if (!p.followRedirects || this.feed || !isRedirect(code, location)) return false;
+    if (this.redirects >= MAX_REDIRECTS) { this.fail(new ZurlTooManyRedirectsError()); return true; }
+    const next = nextRedirect(this.target, this.body, code, location!);
+    if (!next) return false;
+    if (!p.ignorePolicies && (!isHostAllowed(this.ctx.settings, next.target.url.hostname) || !isHostAllowed(this.ctx.settings, next.target.connectHost))) {
+      this.fail(new ZurlPolicyError());
+      return true;
+    }
+    this.redirects++;
+    this.control?.abort(new ZurlCancelledError('redirected'));
+    this.target = next.target;
+    this.body = next.body;
+    this.dispatch();
+    return true;
   }
 
   private onInitiatorData(pkt: Packet): void {
@@ -99,6 +126,7 @@ export class HttpSession {
   private onResponseStart(code: number, reason: string, headers: Header[]): void {
     if (this.finished) return;
     this.touch();
+    if (this.followed(code, headers)) return;
     if (this.startTimer) { clearTimeout(this.startTimer); this.startTimer = undefined; }
     this.head = { code, reason: reason || STATUS_CODES[code] || '', headers };
     // give a body chunk parsed in the same read a chance to travel with the head

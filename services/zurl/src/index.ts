@@ -11,3 +11,4 @@ export * from './session-context.js';
 export * from './http-session.js';
 export * from './ws-session.js';
 export * from './zurl-app.js';
+export * from './redirect.js';

@@ -169,7 +169,6 @@ export class OriginPools {
       body: req.body,
       // a backend may hold a request open for long (streams, long-polls): never pipeline behind it
       blocking: true,
-      idempotent: false,
     };
     if (t.tls && !isIpLiteral(sni)) opts.servername = sni;
     try {

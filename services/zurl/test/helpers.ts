@@ -22,6 +22,8 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 const quiet = { warn(): void {}, debug(): void {} };
 const BIN = fileURLToPath(new URL('../../bin/pushpin-zurl.js', import.meta.url));
+/** test/fixtures in the source tree (tests run from dist/test). */
+export const FIXTURES = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 
 export interface ZurlProc {
   dir: string;
@@ -34,7 +36,7 @@ export interface ZurlProc {
 }
 
 /** Starts pushpin-zurl on ipc endpoints in a temp dir and waits for its "started" line. */
-export async function startZurl(conf: Record<string, string> = {}, extraArgs: string[] = []): Promise<ZurlProc> {
+export async function startZurl(conf: Record<string, string> = {}, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ZurlProc> {
   const dir = mkdtempSync(join(tmpdir(), 'zurl-test-'));
   const id = `zurl-test-${randomUUID().slice(0, 8)}`;
   const specs = { in: `ipc://${dir}/zurl-in`, inStream: `ipc://${dir}/zurl-in-stream`, out: `ipc://${dir}/zurl-out` };
@@ -45,7 +47,7 @@ export async function startZurl(conf: Record<string, string> = {}, extraArgs: st
   };
   const file = join(dir, 'zurl.conf');
   writeFileSync(file, `[General]\n${Object.entries(values).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
-  const child = spawn(process.execPath, [BIN, `--config=${file}`, '--loglevel=3', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, `--config=${file}`, '--loglevel=3', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const logs: Array<Record<string, unknown>> = [];
   let started!: () => void;
   const ready = new Promise<void>((r) => { started = r; });

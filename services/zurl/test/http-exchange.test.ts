@@ -91,7 +91,7 @@ test('POST body without Content-Length is sent chunked', async () => {
   const b = await backend(async (req, res) => { te = req.headers['transfer-encoding']; got = (await readBody(req)).toString(); res.end('ok'); });
   const x = await exchange(i, {
     method: 'POST', uri: `http://127.0.0.1:${b.port}/`, stream: true, credits: 200000, headers: [], body: Buffer.from('ab'), more: true, ...local(b),
-  }, { afterStart: (s) => { s.write(Buffer.from('cd'), true); s.write(Buffer.from('ef'), false); } });
+  }, { afterStart: (s) => { s.write(Buffer.from('cd'), true); setTimeout(() => s.write(Buffer.from('ef'), false), 200); } });
   assert.equal(x.code, 200);
   assert.equal(got, 'abcdef');
   assert.equal(te, 'chunked');
@@ -225,4 +225,23 @@ test('without credits zurl stops reading the backend (back-pressure), then resum
   s.credit(1024 * 1024);
   await within(done, 20_000, 'rest of the body');
   assert.equal(got, size);
+});
+
+test('follow-redirects: same-origin and cross-origin hops are followed; 302 passed through without it', async () => {
+  const other = await backend((req, res) => { res.end(`other ${req.url} ${req.headers.host}`); });
+  const b = await backend((req, res) => {
+    if (req.url === '/start') { res.writeHead(302, { Location: '/next' }); res.end('moved'); return; }
+    if (req.url === '/next') { res.writeHead(307, { Location: `http://127.0.0.1:${other.port}/final` }); res.end(); return; }
+    if (req.url === '/loop') { res.writeHead(302, { Location: '/loop' }); res.end(); return; }
+    res.end('?');
+  });
+  const base = { method: 'GET', stream: true, credits: 200000, headers: [['Host', 'svc.example']] as Array<[string, string]>, ...local(b) };
+  const x = await exchange(i, { ...base, uri: 'http://svc.example/start', followRedirects: true });
+  assert.equal(x.code, 200);
+  assert.equal(x.body.toString(), `other /final 127.0.0.1:${other.port}`);
+  const plain = await exchange(i, { ...base, uri: 'http://svc.example/start' });
+  assert.equal(plain.code, 302);
+  assert.equal(plain.body.toString(), 'moved');
+  const loop = await exchange(i, { ...base, uri: 'http://svc.example/loop', followRedirects: true });
+  assert.equal(loop.error?.condition, 'too-many-redirects');
 });
