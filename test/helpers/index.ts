@@ -117,6 +117,14 @@ export async function startRunner(opts: RunnerOpts): Promise<Running> {
   };
   try {
     await Promise.all([waitPort(httpPort, 20000), waitPort(running.publishPort, 20000)]);
+    // every tier answers: a request makes the full connmgr → proxy round trip
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      const ok = await request(httpPort, { path: '/', timeout: 2000 }).then(() => true, () => false);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error('no answer to GET / within 15 s');
+      await sleep(200);
+    }
   } catch (e) {
     await running.stop();
     throw new Error(`${(e as Error).message}\n${running.logs().slice(-3000)}`);

@@ -1,6 +1,7 @@
 import type { EndReason, InitiatorSession, Packet, ZhttpInitiator } from '@pushpin-ts/zhttp';
 import type { Logger } from '@pushpin-ts/log';
 import { planResponse } from './response-head.js';
+import type { CreditBatcher } from './credit-batch.js';
 import { readBody, wire, type HttpRes } from './uws.js';
 import { headerValue, requestUri, type RequestHead } from './request-head.js';
 
@@ -14,13 +15,18 @@ export interface HttpContext {
   pauseAbove: number;
   /** Queued request body bytes above which the request is refused with 413. */
   refuseAbove: number;
+  /** Coalesces credit grants per event-loop turn. */
+  credits: CreditBatcher;
 }
 
 const enum Out {
   /** Waiting for the response start. */
   Waiting,
-  /** Streaming with chunked encoding. */
+  /** Streaming with chunked encoding done by uWS (its write() reports back-pressure). */
   Chunked,
+  /** Streaming with chunked encoding framed by us (see `RAW_CHUNK`): used when the response
+   * starts without body, because uWS cannot send a chunked head before the first byte. */
+  RawChunked,
   /** Streaming with the responder's Content-Length. */
   Length,
   /** Client response finished (or impossible); later body packets are only credited. */
@@ -28,6 +34,16 @@ const enum Out {
 }
 
 const EMPTY = Buffer.alloc(0);
+const CHUNK_HEAD_END = Buffer.from('"\r\n');
+
+/**
+ * Writes one chunk through uWS's raw header writer, which emits `name: value\r\n`. The
+ * `: ` lands inside a quoted chunk extension (RFC 9112 §7.1.1, ignored by recipients):
+ * `<hex>;p=": "\r\n<data>\r\n`. An empty `data` writes the last-chunk line.
+ */
+function writeRawChunk(res: HttpRes, data: Buffer): void {
+  res.writeHeader(`${data.length.toString(16)};p="`, data.length ? Buffer.concat([CHUNK_HEAD_END, data]) : '"');
+}
 
 /**
  * Bridges one client HTTP request to one ZHTTP initiator session (zhttp.md §2.2, §4):
@@ -49,6 +65,10 @@ export class HttpSession {
   private lenQueue: Buffer[] | undefined;
   private lenBase = 0;
   private lenFinal = false;
+  /** Chunked mode: uWS reported back-pressure; later chunks wait here until it is writable. */
+  private blocked = false;
+  private held: Buffer[] | undefined;
+  private endHeld = false;
   private closeAfter = false;
 
   private constructor(
@@ -70,11 +90,14 @@ export class HttpSession {
   static start(ctx: HttpContext, res: HttpRes, head: RequestHead, scheme: 'http' | 'https', hasBody: boolean): HttpSession {
     const s = ctx.initiator.open();
     const b = new HttpSession(ctx, res, s, head.method === 'HEAD', hasBody);
-    s.onresponse = (p) => b.guard(() => b.onResponse(p));
-    s.ondata = (p) => b.guard(() => b.onData(p));
-    s.oncredit = () => b.guard(() => b.onCredit());
-    s.onend = (reason, p) => b.guard(() => b.onEnd(reason, p));
-    res.onAborted(() => b.onAborted());
+    // shared functions (the session calls them with itself as `this`) instead of
+    // per-connection closures: a held stream should cost as little as possible
+    s.data = b;
+    s.onresponse = onResponse;
+    s.ondata = onData;
+    s.oncredit = onCredit;
+    s.onend = onEnd;
+    b.watch(res, hasBody);
     const host = headerValue(head.headers, 'host') ?? '';
     const first: Omit<Packet, 'from' | 'id' | 'seq'> = {
       method: head.method,
@@ -86,14 +109,24 @@ export class HttpSession {
     if (hasBody) first.more = true;
     if (head.peerAddress) first.peerAddress = head.peerAddress;
     s.start(first);
-    if (hasBody) readBody(res, (chunk, last) => b.guard(() => b.onRequestBody(chunk, last)));
     ctx.log.debug({ rid: s.id, method: head.method, uri: first.uri, peer: head.peerAddress }, 'request');
     return b;
   }
 
-  private guard(fn: () => void): void {
+  /** uWS callbacks, created here so their closures hold nothing but `this`. */
+  private watch(res: HttpRes, hasBody: boolean): void {
+    res.onAborted(() => this.onAborted());
+    if (hasBody) readBody(res, (chunk, last) => this.guard(this.onRequestBody, chunk, last));
+  }
+
+  private watchWritable(res: HttpRes): void {
+    res.onWritable((offset) => this.onWritable(offset));
+  }
+
+  /** Runs a handler; a bug in it closes this client connection instead of the process. */
+  guard<A extends unknown[]>(fn: (this: HttpSession, ...a: A) => void, ...a: A): void {
     try {
-      fn();
+      fn.apply(this, a);
     } catch (err) {
       this.ctx.log.error({ rid: this.s.id, err }, 'http session failed; closing the client connection');
       this.fail();
@@ -109,7 +142,7 @@ export class HttpSession {
 
   // ---- client → responder
 
-  private onRequestBody(chunk: Buffer, last: boolean): void {
+  onRequestBody(chunk: Buffer, last: boolean): void {
     if (this.s.ended) return;
     if (last) this.reqDone = true;
     this.s.write(chunk, !last);
@@ -126,7 +159,7 @@ export class HttpSession {
     }
   }
 
-  private onCredit(): void {
+  onCredit(): void {
     if (this.paused && this.res && this.s.buffered <= this.ctx.pauseAbove / 2) {
       this.paused = false;
       this.res.resume();
@@ -135,15 +168,15 @@ export class HttpSession {
 
   // ---- responder → client
 
-  private onResponse(p: Packet): void {
+  onResponse(p: Packet): void {
     const res = this.res;
     if (!res) { this.afterClientGone(p); return; }
     const code = p.code ?? 200;
     const plan = planResponse(code, p.reason, p.headers ?? [], this.isHead);
     if (plan.rejected) this.ctx.log.warn({ rid: this.s.id, count: plan.rejected }, 'dropped malformed response headers from responder');
-    this.closeAfter = plan.close || !this.reqDone;
+    this.closeAfter = plan.close;
     const body = p.body ?? EMPTY;
-    this.ctx.log.debug({ rid: this.s.id, code, more: !!p.more, peer: this.s.peer }, 'response');
+    this.ctx.log.trace({ rid: this.s.id, code, more: !!p.more, peer: this.s.peer }, 'response');
     res.cork(() => {
       res.writeStatus(wire(plan.status));
       for (const [k, v] of plan.headers) res.writeHeader(wire(k), wire(v));
@@ -157,31 +190,36 @@ export class HttpSession {
         return;
       }
       if (!p.more) {
-        res.end(body, this.closeAfter);
+        res.end(body, this.mustClose());
         this.finishClient();
         return;
       }
-      res.onWritable((off) => this.onWritable(off));
+      this.watchWritable(res);
       if (plan.contentLength !== undefined) {
         this.out = Out.Length;
         this.total = plan.contentLength;
         this.lenQueue = [];
         if (this.total === 0) {
-          res.end(EMPTY, this.closeAfter);
+          res.end(EMPTY, this.mustClose());
           this.finishClient();
           return;
         }
         this.pushLength(body);
-      } else {
+      } else if (body.length) {
         this.out = Out.Chunked;
-        // an empty write still sends the head with Transfer-Encoding: chunked
-        this.grant(res.write(body), body.length);
+        this.writeChunked(res, body, false);
+      } else {
+        // uWS completes a chunked head only with the first non-empty write; a held stream
+        // opened without body must still show its head at once, so we frame it ourselves.
+        this.out = Out.RawChunked;
+        res.writeHeader('Date', new Date().toUTCString());
+        res.writeHeader('Transfer-Encoding', 'chunked\r\n');
       }
     });
     if (!p.more) this.s.destroy();
   }
 
-  private onData(p: Packet): void {
+  onData(p: Packet): void {
     const body = p.body ?? EMPTY;
     const res = this.res;
     if (!res || this.out === Out.Discard || this.out === Out.Waiting) {
@@ -189,16 +227,21 @@ export class HttpSession {
       this.afterClientGone(p);
       return;
     }
-    if (this.out === Out.Chunked) {
+    if (this.out === Out.RawChunked) {
       res.cork(() => {
-        if (p.more) {
-          if (body.length) this.grant(res.write(body), body.length);
-        } else {
-          if (body.length) res.write(body);
-          res.end(undefined, this.closeAfter);
+        if (body.length) writeRawChunk(res, body);
+        if (!p.more) {
+          writeRawChunk(res, EMPTY);
+          // uWS ends with its Date and uWebSockets lines, which become the trailer section
+          res.endWithoutBody();
           this.finishClient();
         }
       });
+      // no back-pressure report for raw writes: credit at once (uWS drops a client that
+      // stalls its buffer for 10 s)
+      if (p.more) this.ctx.credits.add(this.s, body.length);
+    } else if (this.out === Out.Chunked) {
+      res.cork(() => this.writeChunked(res, body, !p.more));
     } else {
       if (!p.more) this.lenFinal = true;
       res.cork(() => this.pushLength(body));
@@ -206,25 +249,81 @@ export class HttpSession {
     if (!p.more) this.s.destroy();
   }
 
-  /** Credits body bytes at once when uWS took them without back-pressure, later otherwise. */
-  private grant(accepted: boolean, n: number): void {
-    if (!accepted) { this.owed += n; return; }
+  /**
+   * Chunked mode. Bytes are credited once uWS took them without back-pressure; after a write
+   * reports back-pressure, further chunks wait in `held` so the next write (from onWritable)
+   * tells again whether everything got out. That bounds what sits in uWS to about one window.
+   */
+  private writeChunked(res: HttpRes, body: Buffer, last: boolean): void {
+    if (this.blocked && this.held!.length) {
+      if (body.length) this.held!.push(body);
+      if (last) this.endHeld = true;
+      return;
+    }
+    if (body.length) {
+      if (this.blocked) {
+        this.held!.push(body);
+      } else if (res.write(body)) {
+        this.grant(body.length);
+      } else {
+        this.owed += body.length;
+        this.blocked = true;
+        this.held ??= [];
+      }
+    }
+    if (!last) return;
+    if (this.blocked && this.held!.length) { this.endHeld = true; return; }
+    // uWS keeps draining by itself once the response is ended
+    res.end(undefined, this.mustClose());
+    this.finishClient();
+  }
+
+  /** Close after the response if the responder asked, or the client is still sending a body uWS would have to skip. */
+  private mustClose(): boolean {
+    return this.closeAfter || !this.reqDone;
+  }
+
+  private grant(n: number): void {
     const total = this.owed + n;
     this.owed = 0;
-    if (total > 0 && !this.s.ended) this.s.credit(total);
+    this.ctx.credits.add(this.s, total);
+  }
+
+  private drainChunked(res: HttpRes): boolean {
+    const q = this.held ?? [];
+    let ok = true;
+    res.cork(() => {
+      // with onWritable set uWS does not flush its buffer by itself: a write (or uncorking) does
+      while (ok && q.length) {
+        const c = q.shift()!;
+        this.owed += c.length;
+        ok = res.write(c);
+      }
+    });
+    if (!ok) return false;
+    this.blocked = false;
+    this.grant(0);
+    if (this.endHeld) {
+      res.cork(() => res.end(undefined, this.mustClose()));
+      this.finishClient();
+    }
+    return true;
   }
 
   private onWritable(offset: number): boolean {
     const res = this.res;
     if (!res) return true;
     try {
-      if (this.out === Out.Chunked) {
-        // an empty write makes uWS drain its buffer (it does not when onWritable is set)
-        const ok = res.write(EMPTY);
-        if (ok) this.grant(true, 0);
+      if (this.out === Out.Chunked) return this.drainChunked(res);
+      if (this.out === Out.RawChunked) {
+        res.cork(() => undefined);
+        return true;
+      }
+      if (this.out === Out.Length) {
+        let ok = true;
+        res.cork(() => { ok = this.drainLength(offset); });
         return ok;
       }
-      if (this.out === Out.Length) return this.drainLength(offset);
     } catch (err) {
       this.ctx.log.error({ rid: this.s.id, err }, 'http session failed while writing; closing the client connection');
       this.fail();
@@ -249,7 +348,7 @@ export class HttpSession {
       if (done) {
         if (!this.lenFinal || q.length > 1 || !ok) this.ctx.log.warn({ rid: this.s.id }, 'response body longer than its Content-Length; extra bytes dropped');
         this.finishClient();
-        if (!this.s.ended) this.s.credit(q.reduce((n, c) => n + c.length, 0));
+        this.ctx.credits.add(this.s, q.reduce((n, c) => n + c.length, 0));
         q.length = 0;
         return true;
       }
@@ -257,7 +356,7 @@ export class HttpSession {
       q.shift();
       this.lenBase += chunk.length;
       offset = this.lenBase;
-      if (!this.s.ended) this.s.credit(chunk.length);
+      this.ctx.credits.add(this.s, chunk.length);
     }
     this.checkLengthEnd();
     return true;
@@ -276,7 +375,7 @@ export class HttpSession {
     if (this.s.ended) return;
     if (!p.more) { this.s.destroy(); return; }
     const n = p.body?.length ?? 0;
-    if (n) this.s.credit(n);
+    this.ctx.credits.add(this.s, n);
   }
 
   private finishClient(): void {
@@ -284,7 +383,7 @@ export class HttpSession {
     this.out = Out.Discard;
   }
 
-  private onEnd(reason: EndReason, p?: Packet): void {
+  onEnd(reason: EndReason, p?: Packet): void {
     const res = this.res;
     if (!res) return;
     const info = { rid: this.s.id, reason, condition: p?.condition, peer: this.s.peer };
@@ -316,4 +415,22 @@ export class HttpSession {
       this.s.cancel();
     }
   }
+}
+
+// Session callbacks shared by every HTTP session (`this` is the ZHTTP session).
+function onResponse(this: InitiatorSession, p: Packet): void {
+  const b = this.data as HttpSession;
+  b.guard(b.onResponse, p);
+}
+function onData(this: InitiatorSession, p: Packet): void {
+  const b = this.data as HttpSession;
+  b.guard(b.onData, p);
+}
+function onCredit(this: InitiatorSession): void {
+  const b = this.data as HttpSession;
+  b.guard(b.onCredit);
+}
+function onEnd(this: InitiatorSession, reason: EndReason, p?: Packet): void {
+  const b = this.data as HttpSession;
+  b.guard(b.onEnd, reason, p);
 }

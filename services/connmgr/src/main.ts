@@ -1,6 +1,7 @@
 import { createLogger } from '@pushpin-ts/log';
 import { InitiatorTransport, ZhttpInitiator } from '@pushpin-ts/zhttp';
 import { parseArgs, USAGE, type ConnmgrArgs } from './args.js';
+import { CreditBatcher } from './credit-batch.js';
 import { ConnServer } from './server.js';
 import type { WsContext } from './ws-session.js';
 
@@ -46,6 +47,7 @@ const ctx: WsContext = {
   refuseAbove: 1024 * 1024 + args.bufferSize,
   maxQueued: 1024 * 1024 + args.bufferSize,
   closing: new Map(),
+  credits: new CreditBatcher(),
 };
 const server = new ConnServer(ctx, {
   listens: args.listens, bufferSize: args.bufferSize, maxConn: args.maxConn, tlsDir: args.tlsDir, maxWsMessage: 1024 * 1024,

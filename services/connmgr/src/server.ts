@@ -139,12 +139,12 @@ export class ConnServer {
       upgrade: (res, head, accept) => {
         if (this.refuse(res, head, true)) WsSession.start(ctx, res, head, scheme === 'https' ? 'wss' : 'ws', accept);
       },
-      open: (ws) => ws.getUserData().opened(ws),
-      message: (ws, data, isBinary) => ws.getUserData().message(data, isBinary),
-      drain: (ws) => ws.getUserData().drained(ws),
-      close: (ws, code, reason) => ws.getUserData().closed(code, reason),
-      ping: (ws, data) => ws.getUserData().ping(data),
-      pong: (ws, data) => ws.getUserData().pong(data),
+      open: (ws, w) => w.opened(ws),
+      message: (w, data, isBinary) => w.message(data, isBinary),
+      drain: (ws, w) => w.drained(ws),
+      close: (w, code, reason) => w.closed(code, reason),
+      ping: (w, data) => w.ping(data),
+      pong: (w, data) => w.pong(data),
       connection: (delta) => { this.conns += delta; },
       error: (err, where) => ctx.log.error({ err, where }, 'client connection handler failed'),
     };

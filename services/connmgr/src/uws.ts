@@ -40,8 +40,7 @@ export interface HttpRes {
 }
 
 /** An open WebSocket connection. Send results: 1 sent, 0 buffered (back-pressure), 2 dropped. */
-export interface WsConn<T> {
-  getUserData(): T;
+export interface WsConn {
   send(msg: Chunk, isBinary: boolean): number;
   sendFirstFragment(msg: Chunk, isBinary: boolean): number;
   sendFragment(msg: Chunk): number;
@@ -63,12 +62,13 @@ export interface ServerHandlers<T> {
   request(res: HttpRes, head: RequestHead): void;
   /** A WebSocket upgrade request; call `accept` (now or later) or respond with an HTTP error. */
   upgrade(res: HttpRes, head: RequestHead, accept: AcceptUpgrade<T>): void;
-  open(ws: WsConn<T>): void;
-  message(ws: WsConn<T>, data: Buffer, isBinary: boolean): void;
-  drain(ws: WsConn<T>): void;
-  close(ws: WsConn<T>, code: number, reason: Buffer): void;
-  ping(ws: WsConn<T>, data: Buffer): void;
-  pong(ws: WsConn<T>, data: Buffer): void;
+  /** Handlers get the `data` given to `accept` as `owner`. */
+  open(ws: WsConn, owner: T): void;
+  message(owner: T, data: Buffer, isBinary: boolean): void;
+  drain(ws: WsConn, owner: T): void;
+  close(owner: T, code: number, reason: Buffer): void;
+  ping(owner: T, data: Buffer): void;
+  pong(owner: T, data: Buffer): void;
   /** Client connections opened (+1) or closed (-1), across HTTP and WebSocket. */
   connection(delta: number): void;
   /** A handler threw; the server stays up. */
@@ -83,6 +83,7 @@ export interface UwsServerOptions {
 }
 
 type Native = typeof Uws;
+interface Ref<T> { ref: T }
 let native: Native | undefined;
 function load(): Native {
   if (!native) native = createRequire(import.meta.url)('uWebSockets.js') as Native;
@@ -137,7 +138,7 @@ export class UwsServer<T> {
         try { res.close(); } catch { /* already finished */ }
       }
     });
-    this.app.ws<T>('/*', {
+    this.app.ws<Ref<T>>('/*', {
       maxPayloadLength: opts.maxWsMessage,
       maxBackpressure: 64 * 1024 * 1024,
       closeOnBackpressureLimit: 0,
@@ -152,7 +153,8 @@ export class UwsServer<T> {
             res.cork(() => {
               res.writeStatus('101 Switching Protocols');
               for (const [k, v] of headers) res.writeHeader(wire(k), wire(v));
-              res.upgrade(data, key, wire(protocol), wire(extensions), ctx);
+              // uWS copies the user data object's own fields, so keep ours behind a field
+              res.upgrade<Ref<T>>({ ref: data }, key, wire(protocol), wire(extensions), ctx);
             });
           };
           h.upgrade(res as unknown as HttpRes, head, accept);
@@ -161,12 +163,12 @@ export class UwsServer<T> {
           try { res.close(); } catch { /* already finished */ }
         }
       },
-      open: guard('ws open', (ws: Uws.WebSocket<T>) => h.open(ws as unknown as WsConn<T>)),
-      message: guard('ws message', (ws: Uws.WebSocket<T>, m: ArrayBuffer, bin: boolean) => h.message(ws as unknown as WsConn<T>, copy(m), bin)),
-      drain: guard('ws drain', (ws: Uws.WebSocket<T>) => h.drain(ws as unknown as WsConn<T>)),
-      close: guard('ws close', (ws: Uws.WebSocket<T>, code: number, m: ArrayBuffer) => h.close(ws as unknown as WsConn<T>, code, copy(m))),
-      ping: guard('ws ping', (ws: Uws.WebSocket<T>, m: ArrayBuffer) => h.ping(ws as unknown as WsConn<T>, copy(m))),
-      pong: guard('ws pong', (ws: Uws.WebSocket<T>, m: ArrayBuffer) => h.pong(ws as unknown as WsConn<T>, copy(m))),
+      open: guard('ws open', (ws: Uws.WebSocket<Ref<T>>) => h.open(ws as unknown as WsConn, ws.getUserData().ref)),
+      message: guard('ws message', (ws: Uws.WebSocket<Ref<T>>, m: ArrayBuffer, bin: boolean) => h.message(ws.getUserData().ref, copy(m), bin)),
+      drain: guard('ws drain', (ws: Uws.WebSocket<Ref<T>>) => h.drain(ws as unknown as WsConn, ws.getUserData().ref)),
+      close: guard('ws close', (ws: Uws.WebSocket<Ref<T>>, code: number, m: ArrayBuffer) => h.close(ws.getUserData().ref, code, copy(m))),
+      ping: guard('ws ping', (ws: Uws.WebSocket<Ref<T>>, m: ArrayBuffer) => h.ping(ws.getUserData().ref, copy(m))),
+      pong: guard('ws pong', (ws: Uws.WebSocket<Ref<T>>, m: ArrayBuffer) => h.pong(ws.getUserData().ref, copy(m))),
     });
     this.app.filter((_res, count) => { h.connection(Number(count) > 0 ? 1 : -1); });
   }

@@ -25,7 +25,7 @@ const OWN_101 = new Set(['upgrade', 'connection', 'sec-websocket-accept', 'sec-w
 export class WsSession {
   private res: HttpRes | undefined;
   private accept: AcceptUpgrade<WsSession> | undefined;
-  private ws: WsConn<WsSession> | undefined;
+  private ws: WsConn | undefined;
   /** Message bytes sent by the responder and not yet credited (uWS back-pressure). */
   private owed = 0;
   /** A fragmented responder message is in progress, with its type. */
@@ -42,13 +42,14 @@ export class WsSession {
   static start(ctx: WsContext, res: HttpRes, head: RequestHead, scheme: 'ws' | 'wss', accept: AcceptUpgrade<WsSession>): WsSession {
     const s = ctx.initiator.open();
     const w = new WsSession(ctx, s, res, accept);
-    s.onresponse = (p) => w.guard(() => w.onResponse(p));
-    s.ondata = (p) => w.guard(() => w.onData(p));
-    s.onclose = (code, reason) => w.guard(() => w.onPeerClose(code, reason));
-    s.onping = (body) => w.guard(() => w.onPeerPing(body));
-    s.onpong = (body) => w.guard(() => w.creditNow(body.length));
-    s.onend = (reason, p) => w.guard(() => w.onEnd(reason, p));
-    res.onAborted(() => w.onAborted());
+    s.data = w;
+    s.onresponse = onResponse;
+    s.ondata = onData;
+    s.onclose = onClose;
+    s.onping = onPing;
+    s.onpong = onPong;
+    s.onend = onEnd;
+    w.watch(res);
     const host = headerValue(head.headers, 'host') ?? '';
     const first: Omit<Packet, 'from' | 'id' | 'seq'> = {
       method: head.method,
@@ -62,9 +63,15 @@ export class WsSession {
     return w;
   }
 
-  private guard(fn: () => void): void {
+  /** The abort callback, created here so its closure holds nothing but `this`. */
+  private watch(res: HttpRes): void {
+    res.onAborted(() => this.onAborted());
+  }
+
+  /** Runs a handler; a bug in it closes this client connection instead of the process. */
+  guard<A extends unknown[]>(fn: (this: WsSession, ...a: A) => void, ...a: A): void {
     try {
-      fn();
+      fn.apply(this, a);
     } catch (err) {
       this.ctx.log.error({ rid: this.s.id, err }, 'websocket session failed; closing the client connection');
       this.drop();
@@ -86,7 +93,7 @@ export class WsSession {
 
   // ---- handshake
 
-  private onResponse(p: Packet): void {
+  onResponse(p: Packet): void {
     const res = this.res;
     const accept = this.accept;
     this.res = undefined;
@@ -116,11 +123,11 @@ export class WsSession {
   }
 
   /** uWS opened the client WebSocket (synchronously inside accept). */
-  opened(ws: WsConn<WsSession>): void {
+  opened(ws: WsConn): void {
     this.ws = ws;
   }
 
-  private onEnd(reason: EndReason, p?: Packet): void {
+  onEnd(reason: EndReason, p?: Packet): void {
     this.ctx.closing.delete(this);
     const res = this.res;
     if (res) {
@@ -147,6 +154,7 @@ export class WsSession {
   }
 
   private onAborted(): void {
+    if (this.ws || this.peerClosed || !this.res) return; // upgraded (or answered) already
     this.res = undefined;
     this.accept = undefined;
     if (!this.s.ended) this.s.cancel();
@@ -154,7 +162,7 @@ export class WsSession {
 
   // ---- responder → client
 
-  private onData(p: Packet): void {
+  onData(p: Packet): void {
     const ws = this.ws;
     const body = p.body ?? Buffer.alloc(0);
     if (!ws || this.peerClosed) { this.creditNow(body.length); return; }
@@ -188,12 +196,12 @@ export class WsSession {
     }
   }
 
-  private onPeerPing(body: Buffer): void {
+  onPeerPing(body: Buffer): void {
     this.ws?.ping(body);
     this.creditNow(body.length);
   }
 
-  private onPeerClose(code: number | undefined, reason: Buffer): void {
+  onPeerClose(code: number | undefined, reason: Buffer): void {
     const ws = this.ws;
     if (!ws) {
       // the client closed first and this is the responder's reply
@@ -208,7 +216,7 @@ export class WsSession {
   }
 
   /** uWS drained some of its send buffer: credit what is no longer buffered. */
-  drained(ws: WsConn<WsSession>): void {
+  drained(ws: WsConn): void {
     if (this.owed === 0) return;
     const grant = this.owed - ws.getBufferedAmount();
     if (grant > 0) {
@@ -217,8 +225,8 @@ export class WsSession {
     }
   }
 
-  private creditNow(n: number): void {
-    if (n > 0 && !this.s.ended) this.s.credit(n);
+  creditNow(n: number): void {
+    this.ctx.credits.add(this.s, n);
   }
 
   // ---- client → responder
@@ -275,4 +283,30 @@ function relayResponse(res: HttpRes, p: Packet): void {
 /** We run uWS without permessage-deflate, so an extension offer for it must not reach the client. */
 function keepSupportedExtensions(v: string): string {
   return v.split(',').map((e) => e.trim()).filter((e) => e && !/^permessage-deflate\b/i.test(e)).join(', ');
+}
+
+// Session callbacks shared by every WebSocket session (`this` is the ZHTTP session).
+function onResponse(this: InitiatorSession, p: Packet): void {
+  const w = this.data as WsSession;
+  w.guard(w.onResponse, p);
+}
+function onData(this: InitiatorSession, p: Packet): void {
+  const w = this.data as WsSession;
+  w.guard(w.onData, p);
+}
+function onClose(this: InitiatorSession, code: number | undefined, reason: Buffer): void {
+  const w = this.data as WsSession;
+  w.guard(w.onPeerClose, code, reason);
+}
+function onPing(this: InitiatorSession, body: Buffer): void {
+  const w = this.data as WsSession;
+  w.guard(w.onPeerPing, body);
+}
+function onPong(this: InitiatorSession, body: Buffer): void {
+  const w = this.data as WsSession;
+  w.guard(w.creditNow, body.length);
+}
+function onEnd(this: InitiatorSession, reason: EndReason, p?: Packet): void {
+  const w = this.data as WsSession;
+  w.guard(w.onEnd, reason, p);
 }

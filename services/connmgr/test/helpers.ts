@@ -23,13 +23,13 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** Polls `fn` until it returns a value other than undefined/false. */
-export async function waitFor<T>(fn: () => T | undefined | false, what: string, ms = 3000): Promise<T> {
+export async function waitFor<T>(fn: () => T | undefined | false, what: string, ms = 3000, every = 10): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = fn();
     if (v !== undefined && v !== false) return v;
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(10);
+    await sleep(every);
   }
 }
 
@@ -49,6 +49,8 @@ export interface Connmgr {
   base: string;
   id: string;
   logs: Array<Record<string, unknown>>;
+  /** Error-level log lines and anything on stderr (uWS prints misuse warnings there). */
+  problems(): string[];
   stop(): Promise<number | null>;
 }
 
@@ -85,6 +87,10 @@ export async function startConnmgr(extra: string[] = [], id = 'condure'): Promis
   }
   return {
     proc, port, base, id, logs,
+    problems: () => [
+      ...logs.filter((l) => typeof l['level'] === 'number' && (l['level'] as number) >= 50).map((l) => JSON.stringify(l)),
+      ...(stderr.trim() ? [stderr.trim()] : []),
+    ],
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const t = setTimeout(() => proc.kill('SIGKILL'), 3000);

@@ -13,8 +13,10 @@ before(async () => {
 });
 after(async () => {
   rsp?.close();
+  const problems = cm?.problems() ?? [];
   const code = await cm?.stop();
   assert.equal(code, 0, 'connmgr exits 0 on SIGTERM');
+  assert.deepEqual(problems, [], 'no errors logged by connmgr');
 });
 
 test('GET round trip: first packet fields and response with reason and Content-Length', async () => {

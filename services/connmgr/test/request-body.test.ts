@@ -13,7 +13,9 @@ before(async () => {
 });
 after(async () => {
   rsp?.close();
+  const problems = cm?.problems() ?? [];
   await cm?.stop();
+  assert.deepEqual(problems, [], 'no errors logged by connmgr');
 });
 
 function collect(s: ResponderSession): { chunks: Buffer[]; done: Promise<Buffer> } {
@@ -28,7 +30,7 @@ function collect(s: ResponderSession): { chunks: Buffer[]; done: Promise<Buffer>
 }
 
 test('POST body waits for credits and is sent in credit-sized pieces', async () => {
-  const pending = request(cm.port, { method: 'POST', path: '/post', body: 'hello world', headers: { 'Content-Type': 'text/plain' } });
+  const pending = request(cm.port, { method: 'POST', path: '/post', body: 'hello world', headers: { 'Content-Type': 'text/plain', 'Content-Length': '11' } });
   const s = await rsp.nextSession();
   assert.equal(s.request!.method, 'POST');
   assert.equal(s.request!.more, true, 'more body follows');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { creditsFrom, sleep, startConnmgr, startResponder, waitFor, within, type Connmgr, type Responder } from './helpers.js';
+import { creditsFrom, startConnmgr, startResponder, waitFor, within, type Connmgr, type Responder } from './helpers.js';
 
 let cm: Connmgr;
 let rsp: Responder;
@@ -14,7 +14,9 @@ before(async () => {
 });
 after(async () => {
   rsp?.close();
+  const problems = cm?.problems() ?? [];
   await cm?.stop();
+  assert.deepEqual(problems, [], 'no errors logged by connmgr');
 });
 
 test('chunked streaming response: chunks reach the client in order and credits equal bytes written', async () => {
@@ -80,25 +82,94 @@ test('streaming with the responder Content-Length keeps length framing', async (
   assert.ok(r.body.equals(data));
 });
 
-test('slow client: credits are held back until uWS has written the bytes', async () => {
-  const total = 24 * 1024 * 1024;
+test('slow client: credits are held back while uWS reports back-pressure', async () => {
+  // big enough to fill the loopback socket buffers (tcp_rmem may allow 32 MB)
+  const total = 96 * 1024 * 1024;
   const c = net.connect(cm.port, '127.0.0.1');
   c.pause();
   c.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
   const s = await rsp.nextSession();
   const id = s.id;
   const chunk = Buffer.alloc(64 * 1024, 0x61);
-  s.respond({ code: 200, reason: 'OK', headers: [] }, Buffer.alloc(0), true);
+  s.respond({ code: 200, reason: 'OK', headers: [] }, Buffer.from('['), true);
   for (let i = 0; i < total / chunk.length; i++) s.write(chunk, true);
-  await sleep(1000);
-  const grantedWhilePaused = creditsFrom(rsp.packets, id);
-  assert.ok(grantedWhilePaused < total / 2, `credits while the client is not reading: ${grantedWhilePaused}`);
+  // credits must stop once the socket buffers are full, long before the whole body
+  let last = -1;
+  let grantedWhilePaused = 0;
+  await waitFor(() => {
+    const now = creditsFrom(rsp.packets, id);
+    const stable = now === last;
+    last = now;
+    grantedWhilePaused = now;
+    return stable && now > 0;
+  }, 'credits to stop growing while the client reads nothing', 15000, 700);
+  assert.ok(grantedWhilePaused < total, `credits while the client is not reading: ${grantedWhilePaused}`);
   assert.ok(s.buffered > 0, 'responder is held back by credits');
   let received = 0;
   c.on('data', (d: Buffer) => { received += d.length; });
   c.resume();
-  await waitFor(() => creditsFrom(rsp.packets, id) === total, 'all credits after the client read everything', 20000);
+  await waitFor(() => creditsFrom(rsp.packets, id) === total + 1, 'all credits after the client read everything', 30000);
   s.write(Buffer.alloc(0), false);
   await waitFor(() => received > total, 'all bytes at the client', 5000);
+  c.destroy();
+});
+
+test('stream opened without body (self-framed chunks) survives a slow client intact', async () => {
+  const total = 8 * 1024 * 1024;
+  const c = net.connect(cm.port, '127.0.0.1');
+  c.pause();
+  c.write('GET /slow-raw HTTP/1.1\r\nHost: x\r\n\r\n');
+  const s = await rsp.nextSession();
+  const data = randomBytes(total);
+  s.respond({ code: 200, reason: 'OK', headers: [] }, Buffer.alloc(0), true);
+  for (let i = 0; i < total; i += 50_000) s.write(data.subarray(i, i + 50_000), true);
+  s.write(Buffer.alloc(0), false);
+  await new Promise((r) => setTimeout(r, 500));
+  const parts: Buffer[] = [];
+  let tail = '';
+  c.on('data', (d: Buffer) => { parts.push(d); tail = (tail + d.subarray(-256).toString('latin1')).slice(-256); });
+  c.resume();
+  await waitFor(() => tail.includes('\r\n0;p=": "\r\n'), 'last chunk', 10000);
+  const raw = Buffer.concat(parts);
+  const headEnd = raw.indexOf('\r\n\r\n');
+  assert.match(raw.subarray(0, headEnd).toString(), /transfer-encoding: chunked/i);
+  let at = headEnd + 4;
+  const body: Buffer[] = [];
+  for (;;) {
+    const eol = raw.indexOf('\r\n', at);
+    const size = parseInt(raw.subarray(at, eol).toString(), 16);
+    if (size === 0) break;
+    body.push(raw.subarray(eol + 2, eol + 2 + size));
+    assert.equal(raw.subarray(eol + 2 + size, eol + 4 + size).toString(), '\r\n');
+    at = eol + 4 + size;
+  }
+  assert.ok(Buffer.concat(body).equals(data), 'body intact');
+  c.destroy();
+});
+
+test('slow client with a Content-Length stream: back-pressure, then the exact body', async () => {
+  const total = 64 * 1024 * 1024;
+  const c = net.connect(cm.port, '127.0.0.1');
+  c.pause();
+  c.write('GET /slow-len HTTP/1.1\r\nHost: x\r\n\r\n');
+  const s = await rsp.nextSession();
+  const id = s.id;
+  const chunk = Buffer.alloc(64 * 1024, 0x62);
+  s.respond({ code: 200, reason: 'OK', headers: [['Content-Length', String(total)]] }, Buffer.alloc(0), true);
+  for (let i = 0; i < total / chunk.length; i++) s.write(chunk, i < total / chunk.length - 1);
+  let last = -1;
+  const stalled = await waitFor(() => {
+    const now = creditsFrom(rsp.packets, id);
+    const stable = now === last;
+    last = now;
+    return stable && now > 0 ? now : undefined;
+  }, 'credits to stop growing', 15000, 700);
+  assert.ok(stalled < total, `credits while the client reads nothing: ${stalled}`);
+  let received = 0;
+  let head = '';
+  c.on('data', (d: Buffer) => { if (!head) head = d.subarray(0, 200).toString('latin1'); received += d.length; });
+  c.resume();
+  await waitFor(() => received >= total + head.indexOf('\r\n\r\n') + 4 && head.length > 0, 'the whole body', 30000);
+  assert.match(head, new RegExp(`content-length: ${total}`, 'i'));
   c.destroy();
 });

@@ -6,6 +6,7 @@ import type { OriginPools, OutboundControl } from './origin.js';
 import { isHostAllowed } from './policy.js';
 import { isRedirect, MAX_REDIRECTS, nextRedirect } from './redirect.js';
 import { RequestBodyFeed } from './request-body.js';
+import { encodingsToUndo, relayedResponseHeaders, ResponseDecoder } from './response-decoder.js';
 import { headerValue, withoutHeader, type RequestTarget } from './request-target.js';
 import type { SessionContext } from './session-context.js';
 
@@ -37,6 +38,7 @@ export class HttpSession {
   /** Complete request body (undefined while it streams in through `feed`). */
   private body: Buffer | null = null;
   private redirects = 0;
+  private decoder: ResponseDecoder | undefined;
 
   constructor(
     private readonly s: ResponderSession,
@@ -78,7 +80,7 @@ export class HttpSession {
 
   private dispatch(): void {
     const t = this.target;
-    this.ctx.log.debug({ id: this.s.id, method: t.method, uri: t.url.href, connect: `${t.connectHost}:${t.connectPort}`, stream: this.stream, redirects: this.redirects }, 'zurl: request');
+    this.ctx.log.debug({ method: t.method, uri: t.url.href, connect: `${t.connectHost}:${t.connectPort}`, stream: this.stream, redirects: this.redirects }, 'zurl: request');
     this.control = this.pools.request(t, { method: t.method, path: t.path, headers: t.headers, body: this.feed ? this.feed.stream : this.body }, {
       onResponseStart: (code, reason, hs) => this.onResponseStart(code, reason, hs),
       onResponseData: (chunk) => this.onResponseData(chunk),
@@ -110,7 +112,7 @@ export class HttpSession {
   private onInitiatorData(pkt: Packet): void {
     this.touch();
     if (!this.feed || this.feed.complete) {
-      if ((pkt.body?.length ?? 0) > 0 || pkt.more) this.ctx.log.warn({ id: this.s.id }, 'zurl: request body after the body ended, ignored');
+      if ((pkt.body?.length ?? 0) > 0 || pkt.more) this.ctx.log.warn({}, 'zurl: request body after the body ended, ignored');
       return;
     }
     this.feed.push(pkt.body ?? EMPTY, pkt.more === true);
@@ -118,7 +120,7 @@ export class HttpSession {
 
   private onInitiatorEnd(reason: string): void {
     if (this.finished) return;
-    this.ctx.log.debug({ id: this.s.id, reason }, 'zurl: session ended by initiator, aborting request');
+    this.ctx.log.debug({ reason }, 'zurl: session ended by initiator, aborting request');
     this.cleanup();
     this.control?.abort(new ZurlCancelledError());
   }
@@ -128,7 +130,17 @@ export class HttpSession {
     this.touch();
     if (this.followed(code, headers)) return;
     if (this.startTimer) { clearTimeout(this.startTimer); this.startTimer = undefined; }
-    this.head = { code, reason: reason || STATUS_CODES[code] || '', headers };
+    const bodyless = this.target.method === 'HEAD' || code === 204 || code === 304;
+    const encodings = bodyless ? undefined : encodingsToUndo(headers);
+    if (encodings) {
+      this.decoder = new ResponseDecoder(encodings, {
+        onData: (chunk) => this.deliver(chunk),
+        onEnd: () => this.complete(),
+        onError: (err) => this.fail(err),
+      });
+      if (this.paused) this.decoder.pause();
+    }
+    this.head = { code, reason: reason || STATUS_CODES[code] || '', headers: relayedResponseHeaders(headers, encodings !== undefined) };
     // give a body chunk parsed in the same read a chance to travel with the head
     if (this.stream) setImmediate(() => this.flushHead());
   }
@@ -145,6 +157,13 @@ export class HttpSession {
   private onResponseData(chunk: Buffer): void {
     if (this.finished) return;
     this.touch();
+    if (this.decoder) this.decoder.write(chunk);
+    else this.deliver(chunk);
+  }
+
+  /** Takes (decoded) response body bytes. */
+  private deliver(chunk: Buffer): void {
+    if (this.finished) return;
     this.received += chunk.length;
     if (this.maxSize !== undefined && this.received > this.maxSize) {
       this.fail(new ZurlMaxSizeError());
@@ -157,8 +176,15 @@ export class HttpSession {
 
   private onResponseEnd(): void {
     if (this.finished) return;
-    this.responseDone = true;
     if (this.startTimer) { clearTimeout(this.startTimer); this.startTimer = undefined; }
+    if (this.decoder) this.decoder.end();
+    else this.complete();
+  }
+
+  /** The whole (decoded) body has been delivered. */
+  private complete(): void {
+    if (this.finished) return;
+    this.responseDone = true;
     if (!this.headSent) {
       this.flushHead();
     } else {
@@ -178,6 +204,7 @@ export class HttpSession {
     if (!this.paused && this.s.buffered >= this.ctx.settings.bufferSize) {
       this.paused = true;
       this.control?.pause();
+      this.decoder?.pause();
     }
   }
 
@@ -188,13 +215,14 @@ export class HttpSession {
     if (this.paused && this.s.buffered < this.ctx.settings.bufferSize) {
       this.paused = false;
       this.control?.resume();
+      this.decoder?.resume();
     }
   }
 
   private fail(err: Error): void {
     if (this.finished) return;
     const condition: ZurlCondition = conditionFor(err, this.head ? 'response' : 'connect');
-    this.ctx.log.warn({ id: this.s.id, uri: this.target.url.href, connect: `${this.target.connectHost}:${this.target.connectPort}`, condition, err: err.message }, 'zurl: request failed');
+    this.ctx.log.warn({ uri: this.target.url.href, connect: `${this.target.connectHost}:${this.target.connectPort}`, condition, err: err.message }, 'zurl: request failed');
     this.cleanup();
     this.control?.abort(err);
     this.s.error(condition);
@@ -202,7 +230,7 @@ export class HttpSession {
 
   private finish(): void {
     if (this.finished) return;
-    this.ctx.log.debug({ id: this.s.id, code: this.head?.code, bytes: this.received }, 'zurl: response done');
+    this.ctx.log.debug({ code: this.head?.code, bytes: this.received }, 'zurl: response done');
     this.cleanup();
     this.s.destroy();
   }
@@ -213,6 +241,7 @@ export class HttpSession {
     if (this.startTimer) clearTimeout(this.startTimer);
     this.idleTimer = this.startTimer = undefined;
     this.feed?.destroy();
+    this.decoder?.destroy();
     this.ctx.done();
   }
 

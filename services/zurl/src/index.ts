@@ -12,3 +12,4 @@ export * from './http-session.js';
 export * from './ws-session.js';
 export * from './zurl-app.js';
 export * from './redirect.js';
+export * from './response-decoder.js';

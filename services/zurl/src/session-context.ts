@@ -6,6 +6,8 @@ export interface ZurlLog {
   warn(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   debug(obj: object, msg: string): void;
+  /** Per-session logger bound with extra fields (pino `child`). */
+  child?(bindings: Record<string, unknown>): ZurlLog;
 }
 
 /** What a session needs from the app around it. */

@@ -64,7 +64,7 @@ export class WsSession {
     s.oncredit = () => this.tryEnd();
     s.onend = (reason) => {
       if (this.finished) return;
-      this.ctx.log.debug({ id: s.id, reason }, 'zurl: websocket session ended by initiator');
+      this.ctx.log.debug({ reason }, 'zurl: websocket session ended by initiator');
       this.cleanup();
       this.ws?.terminate();
     };
@@ -74,7 +74,7 @@ export class WsSession {
     const headers = [...this.target.headers];
     const ext = forwardedExtensions(headerValue(p.headers ?? [], 'sec-websocket-extensions'));
     if (ext !== undefined) headers.push(['Sec-WebSocket-Extensions', ext]);
-    this.ctx.log.debug({ id: s.id, uri: this.target.url.href, connect: `${this.target.connectHost}:${this.target.connectPort}` }, 'zurl: websocket');
+    this.ctx.log.debug({ uri: this.target.url.href, connect: `${this.target.connectHost}:${this.target.connectPort}` }, 'zurl: websocket');
     this.handshakeTimer = setTimeout(() => this.failOpen('connection-timeout', 'handshake timed out'), p.timeout && p.timeout > 0 ? p.timeout : HANDSHAKE_TIMEOUT_MS);
     try {
       this.ws = openBackendWebSocket({ target: this.target, protocols, headers, connectTimeoutMs: this.ctx.connectTimeoutMs }, {
@@ -142,7 +142,7 @@ export class WsSession {
     if (this.finished) return;
     this.s.write(data, false, binary ? 'binary' : 'text');
     if (this.s.buffered > this.ctx.settings.bufferSize * 10) {
-      this.ctx.log.warn({ id: this.s.id, buffered: this.s.buffered }, 'zurl: initiator not granting credits, websocket dropped');
+      this.ctx.log.warn({ buffered: this.s.buffered }, 'zurl: initiator not granting credits, websocket dropped');
       this.cleanup();
       this.ws?.terminate();
       this.s.error('undefined-condition');
@@ -153,7 +153,7 @@ export class WsSession {
     if (this.finished) return;
     this.backendClosed = true;
     if (!clean) {
-      this.ctx.log.warn({ id: this.s.id, uri: this.target.url.href }, 'zurl: websocket backend connection dropped');
+      this.ctx.log.warn({ uri: this.target.url.href }, 'zurl: websocket backend connection dropped');
       this.pendingEnd = () => { this.cleanup(); this.s.error('remote-connection-failed'); };
     } else {
       this.pendingEnd = () => {
@@ -177,7 +177,7 @@ export class WsSession {
   private onFailed(err: Error, resp: HandshakeResponse | undefined): void {
     if (this.finished) return;
     if (resp) {
-      this.ctx.log.warn({ id: this.s.id, uri: this.target.url.href, code: resp.code }, 'zurl: websocket rejected by backend');
+      this.ctx.log.warn({ uri: this.target.url.href, code: resp.code }, 'zurl: websocket rejected by backend');
       this.cleanup();
       this.s.error('rejected', { code: resp.code, reason: resp.reason, headers: resp.headers, body: resp.body });
       return;
@@ -189,7 +189,7 @@ export class WsSession {
 
   private failOpen(condition: string, msg: string): void {
     if (this.finished) return;
-    this.ctx.log.warn({ id: this.s.id, uri: this.target.url.href, connect: `${this.target.connectHost}:${this.target.connectPort}`, condition, err: msg }, 'zurl: websocket failed');
+    this.ctx.log.warn({ uri: this.target.url.href, connect: `${this.target.connectHost}:${this.target.connectPort}`, condition, err: msg }, 'zurl: websocket failed');
     this.cleanup();
     this.ws?.terminate();
     this.s.error(condition);

@@ -80,7 +80,7 @@ export class ZurlApp {
     let released = false;
     const ctx: SessionContext = {
       settings: this.settings,
-      log: this.log,
+      log: this.log.child?.({ rid: s.id }) ?? this.log,
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
       done: () => { if (!released) { released = true; this.openCount--; } },
     };

@@ -195,6 +195,8 @@ export interface WsServerOptions {
   reject?: string;
   protocol?: string;
   extensions?: string;
+  /** A text message equal to this makes the server close with 4000 "server bye". */
+  closeOn?: string;
 }
 
 export interface WsBackend extends Backend {
@@ -216,8 +218,14 @@ export async function startWsBackend(o: WsServerOptions = {}): Promise<WsBackend
   const b = await startBackend((_req, res) => { res.writeHead(404).end(); }) as WsBackend;
   b.requests = [];
   b.received = [];
+  // upgraded sockets are not closed by closeAllConnections()
+  const sockets = new Set<Socket>();
+  const closeHttp = b.close;
+  b.close = async () => { for (const so of sockets) so.destroy(); await closeHttp(); };
   b.server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
     b.requests.push(req);
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     if (o.reject) { socket.end(o.reject); return; }
     const accept = createHash('sha1').update(`${String(req.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
     const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${accept}`];
@@ -240,7 +248,10 @@ export async function startWsBackend(o: WsServerOptions = {}): Promise<WsBackend
         for (let k = 0; k < payload.length; k++) payload[k]! ^= mask[k % 4]!;
         buf = buf.subarray(off + 4 + len);
         b.received.push({ opcode, payload });
-        if (opcode === 1 || opcode === 2) socket.write(frame(opcode, payload));
+        if (opcode === 1 && o.closeOn !== undefined && payload.toString() === o.closeOn) {
+          const c = Buffer.alloc(2); c.writeUInt16BE(4000);
+          socket.write(frame(8, Buffer.concat([c, Buffer.from('server bye')])));
+        } else if (opcode === 1 || opcode === 2) socket.write(frame(opcode, payload));
         else if (opcode === 9) socket.write(frame(10, payload));
         else if (opcode === 8) { socket.end(frame(8, payload)); return; }
       }

@@ -28,8 +28,12 @@ test('backend down -> remote-connection-failed', async () => {
   const x = await exchange(i, { method: 'GET', uri: `http://127.0.0.1:${port}/`, stream: true, credits: 200000, headers: [], ignorePolicies: true });
   assert.equal(x.end, 'error');
   assert.equal(x.error?.condition, 'remote-connection-failed');
+  // log lines are written asynchronously: poll briefly
+  for (let k = 0; k < 40 && !z.logs.some((l) => l['condition'] === 'remote-connection-failed'); k++) await new Promise((r) => setTimeout(r, 50));
   const warn = z.logs.find((l) => l['condition'] === 'remote-connection-failed');
   assert.ok(warn, 'a warning names the condition');
+  assert.equal(warn['level'], 40);
+  assert.match(String(warn['uri']), new RegExp(`:${port}/`));
 });
 
 test('unknown host -> remote-connection-failed', async () => {
@@ -131,5 +135,22 @@ test('SIGHUP is ignored; SIGTERM exits cleanly', async () => {
     assert.ok(z3.logs.some((l) => l['msg'] === 'zurl: stopping'));
   } finally {
     await z3.stop();
+  }
+});
+
+test('inactivity beyond zurl.conf timeout -> session-timeout; packet timeout -> connection-timeout', async () => {
+  const z4 = await startZurl({ timeout: '1' });
+  const i4 = await startInitiator(z4);
+  const b = await backend(() => undefined); // never answers
+  try {
+    const t0 = Date.now();
+    const x = await exchange(i4, { method: 'GET', uri: `http://127.0.0.1:${b.port}/`, stream: true, credits: 200000, headers: [], ignorePolicies: true });
+    assert.equal(x.error?.condition, 'session-timeout');
+    assert.ok(Date.now() - t0 >= 900);
+    const y = await exchange(i4, { method: 'GET', uri: `http://127.0.0.1:${b.port}/`, stream: true, credits: 200000, headers: [], ignorePolicies: true, timeout: 300 });
+    assert.equal(y.error?.condition, 'connection-timeout');
+  } finally {
+    i4.close();
+    await z4.stop();
   }
 });

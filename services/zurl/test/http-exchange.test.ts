@@ -245,3 +245,26 @@ test('follow-redirects: same-origin and cross-origin hops are followed; 302 pass
   const loop = await exchange(i, { ...base, uri: 'http://svc.example/loop', followRedirects: true });
   assert.equal(loop.error?.condition, 'too-many-redirects');
 });
+
+test('encoded responses are decoded; hop-by-hop and encoding headers are not relayed', async () => {
+  const zlib = await import('node:zlib');
+  const text = Buffer.from('compressible '.repeat(4000));
+  const b = await backend((req, res) => {
+    if (req.url === '/gz') { const z = zlib.gzipSync(text); res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': String(z.length), 'X-K': '1' }); res.end(z); return; }
+    if (req.url === '/br') { res.writeHead(200, { 'Content-Encoding': 'br' }); res.end(zlib.brotliCompressSync(text)); return; }
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.write('chunk1-');
+    res.end('chunk2');
+  });
+  for (const path of ['/gz', '/br']) {
+    const x = await exchange(i, { method: 'GET', uri: `http://127.0.0.1:${b.port}${path}`, stream: true, credits: 8192, headers: [['Accept-Encoding', 'gzip, br']], ...local(b) });
+    assert.ok(x.body.equals(text), `${path} decoded`);
+    const names = x.headers.map(([n]) => n.toLowerCase());
+    assert.ok(!names.includes('content-encoding') && !names.includes('content-length'), `${path}: ${names.join(',')}`);
+  }
+  const c = await exchange(i, { method: 'GET', uri: `http://127.0.0.1:${b.port}/chunked`, stream: true, credits: 200000, headers: [], ...local(b) });
+  assert.equal(c.body.toString(), 'chunk1-chunk2');
+  const names = c.headers.map(([n]) => n.toLowerCase());
+  assert.ok(!names.includes('transfer-encoding') && !names.includes('connection') && !names.includes('keep-alive'), names.join(','));
+  assert.ok(names.includes('content-type'));
+});

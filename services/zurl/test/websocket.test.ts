@@ -150,3 +150,21 @@ test('WebSocket: cancel from the initiator closes the backend connection', async
   c.s.cancel();
   await within(socketClosed, 5000, 'backend socket closes');
 });
+
+test('WebSocket: backend-initiated close is relayed; ping is answered', async () => {
+  const b = await wsBackend({ closeOn: 'close-me' });
+  const c = openWs({ method: 'GET', uri: `ws://127.0.0.1:${b.port}/`, credits: 100000, ignorePolicies: true, headers: handshake });
+  await within(c.response, 5000, '101');
+  const pong = new Promise<string>((r) => { c.s.onpong = (body) => r(body.toString()); });
+  c.s.ping(Buffer.from('pp'));
+  assert.equal(await within(pong, 5000, 'pong'), 'pp');
+  c.s.write(Buffer.from('before'), false, 'text');
+  assert.equal((await c.next()).body?.toString(), 'before');
+  c.s.write(Buffer.from('close-me'), false, 'text');
+  const cl = await within(c.closed, 5000, 'close relayed');
+  assert.deepEqual(cl, { code: 4000, reason: 'server bye' });
+  c.s.close(4000, Buffer.from('ok'));
+  await wait(200);
+  assert.ok(b.received.some((f) => f.opcode === 9 && f.payload.toString() === 'pp'), 'ping forwarded to the backend');
+  assert.ok(b.received.some((f) => f.opcode === 8), 'undici answered the close');
+});

@@ -9,6 +9,7 @@ export interface TransportLog {
 }
 
 const STREAM_HWM = 101_000;
+const PUB_JOIN_DELAY_MS = 300;
 const INIT_HWM = 100;
 
 /** Specs of the initiator side (architecture.md §2.1): PUSH first packets, ROUTER later ones, SUB replies. */
@@ -109,9 +110,12 @@ export class ResponderTransport {
 
   async start(): Promise<void> {
     const o = { bind: this.specs.bind, ...(this.specs.ipcFileMode !== undefined ? { ipcFileMode: this.specs.ipcFileMode } : {}) };
-    await attach(this.pull, this.specs.pullSpecs, o);
-    await attach(this.router, this.specs.routerSpecs, o);
     await attach(this.pub, this.specs.pubSpecs, o);
+    await attach(this.router, this.specs.routerSpecs, o);
+    // PUB drops messages until the peer's SUB subscription has arrived ("slow joiner"): give a
+    // connecting PUB a moment before taking first packets, so the first replies are not lost.
+    if (!this.specs.bind && this.specs.pubSpecs.length) await new Promise((r) => setTimeout(r, PUB_JOIN_DELAY_MS));
+    await attach(this.pull, this.specs.pullSpecs, o);
     if (this.specs.pullSpecs.length) void this.readPull();
     void this.readRouter();
   }
