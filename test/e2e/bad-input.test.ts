@@ -58,8 +58,15 @@ test('garbage on the ZeroMQ publish PULL and ZHTTP sockets is ignored', async ()
   await stillWorks();
 });
 
-test('garbage client requests get 400 or a close, and nothing else is affected', async () => {
-  for (const raw of ['\x16\x03\x01garbage\r\n\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`]) {
+test('garbage client requests get an error status or a close, and nothing else is affected', async () => {
+  // uWebSockets.js answers a request line that is not HTTP/1.x with its own fixed 505 before
+  // any of our code runs (Pushpin's condure says 400); every other case must be a 4xx
+  const cases: Array<[string, RegExp]> = [
+    ['\x16\x03\x01garbage\r\n\r\n', /^HTTP\/1\.[01] (4\d\d|505) /],
+    ['GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n', /^HTTP\/1\.[01] 4\d\d /],
+    [`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`, /^HTTP\/1\.[01] 4\d\d /],
+  ];
+  for (const [raw, expected] of cases) {
     const text = await new Promise<string>((resolve) => {
       const c = net.connect(r.httpPort, '127.0.0.1');
       let buf = '';
@@ -69,7 +76,7 @@ test('garbage client requests get 400 or a close, and nothing else is affected',
       c.write(raw);
       setTimeout(() => c.destroy(), 3000);
     });
-    if (text) assert.match(text, /^HTTP\/1\.[01] 4\d\d/, `unexpected answer ${JSON.stringify(text.slice(0, 80))}`);
+    if (text) assert.match(text, expected, `unexpected answer ${JSON.stringify(text.slice(0, 80))}`);
   }
   await stillWorks();
 });

@@ -22,10 +22,7 @@ export interface HttpContext {
 const enum Out {
   /** Waiting for the response start. */
   Waiting,
-  /** Streaming with chunked encoding done by uWS (its write() reports back-pressure). */
-  Chunked,
-  /** Streaming with chunked encoding framed by us (see `RAW_CHUNK`): used when the response
-   * starts without body, because uWS cannot send a chunked head before the first byte. */
+  /** Streaming with chunked encoding framed by us (see `writeRawChunk`). */
   RawChunked,
   /** Streaming with the responder's Content-Length. */
   Length,
@@ -58,17 +55,11 @@ export class HttpSession {
   private out = Out.Waiting;
   private reqDone: boolean;
   private paused = false;
-  /** Body bytes handed to uWS but not yet credited (behind back-pressure). */
-  private owed = 0;
   /** Length mode: declared size, and chunks not yet fully accepted by tryEnd. */
   private total = 0;
   private lenQueue: Buffer[] | undefined;
   private lenBase = 0;
   private lenFinal = false;
-  /** Chunked mode: uWS reported back-pressure; later chunks wait here until it is writable. */
-  private blocked = false;
-  private held: Buffer[] | undefined;
-  private endHeld = false;
   private closeAfter = false;
 
   private constructor(
@@ -205,15 +196,17 @@ export class HttpSession {
           return;
         }
         this.pushLength(body);
-      } else if (body.length) {
-        this.out = Out.Chunked;
-        this.writeChunked(res, body, false);
       } else {
-        // uWS completes a chunked head only with the first non-empty write; a held stream
-        // opened without body must still show its head at once, so we frame it ourselves.
+        // uWS's own chunked writer completes a head only with the first non-empty write and
+        // holds back each chunk's closing CRLF until the next one: a held stream must show its
+        // head and every published message at once, so we frame the chunks ourselves.
         this.out = Out.RawChunked;
         res.writeHeader('Date', new Date().toUTCString());
         res.writeHeader('Transfer-Encoding', 'chunked\r\n');
+        if (body.length) {
+          writeRawChunk(res, body);
+          this.ctx.credits.add(this.s, body.length);
+        }
       }
     });
     if (!p.more) this.s.destroy();
@@ -237,11 +230,10 @@ export class HttpSession {
           this.finishClient();
         }
       });
-      // no back-pressure report for raw writes: credit at once (uWS drops a client that
-      // stalls its buffer for 10 s)
+      // uWS reports no back-pressure for raw writes, so bytes are credited as they are handed
+      // over (a client whose buffer stays stalled is dropped by uWS's 10 s idle timeout);
+      // Content-Length streams keep exact back-pressure through tryEnd
       if (p.more) this.ctx.credits.add(this.s, body.length);
-    } else if (this.out === Out.Chunked) {
-      res.cork(() => this.writeChunked(res, body, !p.more));
     } else {
       if (!p.more) this.lenFinal = true;
       res.cork(() => this.pushLength(body));
@@ -249,72 +241,18 @@ export class HttpSession {
     if (!p.more) this.s.destroy();
   }
 
-  /**
-   * Chunked mode. Bytes are credited once uWS took them without back-pressure; after a write
-   * reports back-pressure, further chunks wait in `held` so the next write (from onWritable)
-   * tells again whether everything got out. That bounds what sits in uWS to about one window.
-   */
-  private writeChunked(res: HttpRes, body: Buffer, last: boolean): void {
-    if (this.blocked && this.held!.length) {
-      if (body.length) this.held!.push(body);
-      if (last) this.endHeld = true;
-      return;
-    }
-    if (body.length) {
-      if (this.blocked) {
-        this.held!.push(body);
-      } else if (res.write(body)) {
-        this.grant(body.length);
-      } else {
-        this.owed += body.length;
-        this.blocked = true;
-        this.held ??= [];
-      }
-    }
-    if (!last) return;
-    if (this.blocked && this.held!.length) { this.endHeld = true; return; }
-    // uWS keeps draining by itself once the response is ended
-    res.end(undefined, this.mustClose());
-    this.finishClient();
-  }
 
   /** Close after the response if the responder asked, or the client is still sending a body uWS would have to skip. */
   private mustClose(): boolean {
     return this.closeAfter || !this.reqDone;
   }
 
-  private grant(n: number): void {
-    const total = this.owed + n;
-    this.owed = 0;
-    this.ctx.credits.add(this.s, total);
-  }
 
-  private drainChunked(res: HttpRes): boolean {
-    const q = this.held ?? [];
-    let ok = true;
-    res.cork(() => {
-      // with onWritable set uWS does not flush its buffer by itself: a write (or uncorking) does
-      while (ok && q.length) {
-        const c = q.shift()!;
-        this.owed += c.length;
-        ok = res.write(c);
-      }
-    });
-    if (!ok) return false;
-    this.blocked = false;
-    this.grant(0);
-    if (this.endHeld) {
-      res.cork(() => res.end(undefined, this.mustClose()));
-      this.finishClient();
-    }
-    return true;
-  }
 
   private onWritable(offset: number): boolean {
     const res = this.res;
     if (!res) return true;
     try {
-      if (this.out === Out.Chunked) return this.drainChunked(res);
       if (this.out === Out.RawChunked) {
         res.cork(() => undefined);
         return true;
