@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.PUSHPIN_CONFORMANCE_DIR ?? path.resolve(root, '..', 'shared', 'conformance');
-const copy = path.join(root, '.conformance');
+// PUSHPIN_CONFORMANCE_COPY: a private copy folder, so parallel runs do not share one
+const copy = path.resolve(root, process.env.PUSHPIN_CONFORMANCE_COPY ?? '.conformance');
 if (!fs.existsSync(path.join(shared, 'run.mjs'))) {
   console.error(`conformance suite not found at ${shared} (set PUSHPIN_CONFORMANCE_DIR)`);
   process.exit(2);
