@@ -1,4 +1,4 @@
-import { createLogger } from '@pushpin-ts/log';
+import { createLogger, watchParent } from '@pushpin-ts/log';
 import { InitiatorTransport, ZhttpInitiator } from '@pushpin-ts/zhttp';
 import { parseArgs, USAGE, type ConnmgrArgs } from './args.js';
 import { CreditBatcher } from './credit-batch.js';
@@ -74,4 +74,5 @@ function stop(signal: string): void {
   }, 100);
 }
 process.on('SIGTERM', () => stop('SIGTERM'));
+watchParent(() => stop('runner gone'));
 process.on('SIGINT', () => stop('SIGINT'));

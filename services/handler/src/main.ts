@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type PushpinConfig } from '@pushpin-ts/config';
-import { createLogger, type Logger } from '@pushpin-ts/log';
+import { createLogger, watchParent, type Logger } from '@pushpin-ts/log';
 import { effectiveLogLevel, parseArgs, USAGE, type HandlerArgs } from './args.js';
 import { startHandlerApp } from './handler-app.js';
 import { loadPublishInputs } from './publish-inputs.js';
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   log.info({ instanceId, config: config.file }, 'started');
 
   process.on('SIGTERM', () => { log.info({}, 'SIGTERM: stopping'); stop(0); });
+  watchParent(() => { log.info({}, 'runner gone: stopping'); stop(0); });
   process.on('SIGINT', () => { log.info({}, 'SIGINT: stopping'); stop(0); });
   process.on('SIGHUP', () => { log.info({}, 'SIGHUP: nothing to reload'); });
 }

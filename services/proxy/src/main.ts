@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, logLevelFor, type PushpinConfig } from '@pushpin-ts/config';
-import { createLogger } from '@pushpin-ts/log';
+import { createLogger, watchParent } from '@pushpin-ts/log';
 import { ProxyApp } from './app.js';
 import { parseArgs, type ProxyArgs } from './args.js';
 import { GripSigner } from './grip-signing.js';
@@ -77,6 +77,7 @@ function stop(signal: string): void {
   setTimeout(() => process.exit(0), 100).unref();
 }
 process.on('SIGTERM', () => stop('SIGTERM'));
+watchParent(() => stop('runner gone'));
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGHUP', () => { log.info({}, 'SIGHUP: reloading routes'); routes.reload(); });
 process.on('uncaughtException', (err) => log.error({ err: err.message, stack: err.stack }, 'uncaught exception (continuing)'));

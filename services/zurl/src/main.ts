@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createLogger } from '@pushpin-ts/log';
+import { createLogger, watchParent } from '@pushpin-ts/log';
 import { ResponderTransport } from '@pushpin-ts/zhttp';
 import { parseArgs, USAGE, type ZurlArgs } from './args.js';
 import { ZurlApp } from './zurl-app.js';
@@ -48,6 +48,7 @@ const stop = (signal: string): void => {
   });
 };
 process.on('SIGTERM', () => stop('SIGTERM'));
+watchParent(() => stop('runner gone'));
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGHUP', () => log.info({}, 'zurl: SIGHUP ignored (logs are written by the runner)'));
 
