@@ -14,6 +14,7 @@ export { parseLogLevelSpec, mergeLogLevels, logLevelFor } from './log-level.js';
 export type { LogLevelSpec } from './log-level.js';
 export { serviceName, pushpinServiceName, unsupportedServices } from './services.js';
 export { tokenizeIni, decodeQtValue, qtBool, qtInt } from './qt-ini.js';
+export { iniSection } from './flat-ini.js';
 export type { IniEntry, QtValue } from './qt-ini.js';
 export { resolveVars } from './settings.js';
 export type { Vars } from './settings.js';

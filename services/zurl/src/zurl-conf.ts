@@ -1,3 +1,4 @@
+import { iniSection } from '@pushpin-ts/config';
 import { ZurlConfigError } from './errors.js';
 
 /** Settings of the zurl role (zurl.conf `[General]`, config.md §9). */
@@ -38,31 +39,13 @@ export const ZURL_DEFAULTS: Readonly<ZurlSettings> = Object.freeze({
 });
 
 /**
- * Reads the `[General]` section of an INI text into `key → raw value`. Comment lines (`#`, `;`),
- * other sections and lines without `=` are skipped; a later duplicate key wins (as QSettings).
- * Surrounding double quotes are removed.
+ * Reads the `[General]` section of zurl.conf into `key → value` (with the `ini` package, via
+ * @pushpin-ts/config); keys before any section header count as `[General]`, as in QSettings.
  *
  * @example parseGeneralSection('[General]\nin_spec=ipc:///tmp/x\n') // Map { 'in_spec' => 'ipc:///tmp/x' }
  */
 export function parseGeneralSection(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let inGeneral = true; // keys before any section header belong to [General] in QSettings
-  for (const rawLine of text.split(/\r\n|\r|\n/)) {
-    const line = rawLine.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-    if (line.startsWith('[')) {
-      const end = line.indexOf(']');
-      inGeneral = (end === -1 ? line.slice(1) : line.slice(1, end)).trim().toLowerCase() === 'general';
-      continue;
-    }
-    if (!inGeneral) continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    let value = line.slice(eq + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    out.set(line.slice(0, eq).trim(), value);
-  }
-  return out;
+  return iniSection(text, 'general');
 }
 
 function list(v: string): string[] {
