@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { HttpTarget, Route, Target } from '@pushpin-ts/config';
-import type { EndReason, InitiatorSession, Packet, ResponderSession, ResponseData } from '@pushpin-ts/zhttp';
+import { getHeaderValues } from '@pushpin-ts/grip';
+import type { EndReason, Header, InitiatorSession, Packet, ResponderSession, ResponseData, WsControlItem } from '@pushpin-ts/zhttp';
 import type { ClientRequest } from './client-request.js';
 import { withoutHeaders } from './headers.js';
 import type { Log } from './log.js';
@@ -8,6 +10,10 @@ import type { SessionContext } from './proxy-session.js';
 import { selectRoute } from './route-select.js';
 import { targetHeaders, zurlFirstPacket } from './target-request.js';
 import { testPath } from './test-target.js';
+import { ClientKeepAlive, messageType } from './wsoh/client-keep-alive.js';
+import { gripExtension, type GripExtension } from './wsoh/woh-http.js';
+import { WohSession } from './wsoh/woh-session.js';
+import type { WsControlTarget } from './wsoh/ws-control-link.js';
 
 const WINDOW = 200_000;
 /** How long one side may take to answer a close before both are dropped. */
@@ -16,16 +22,21 @@ const CONNECT_FAILURES: ReadonlySet<string> = new Set(['remote-connection-failed
 // Handshake headers the connection manager computes itself.
 const NOT_RELAYED: ReadonlySet<string> = new Set(['upgrade', 'connection', 'sec-websocket-accept', 'content-length', 'transfer-encoding']);
 const EMPTY: Buffer = Buffer.alloc(0);
+/** Client send queue size above which published messages are dropped. */
+const CLIENT_BUFFER_MAX = 200_000;
 
 type Phase = 'connecting' | 'open' | 'done';
 
 /**
- * A plain (non-GRIP) WebSocket session (architecture.md §5.3): the handshake goes to the
- * route's target through zurl, then messages, pings and closes are relayed both ways under
- * credits. The `test` target answers `/ws` with an echo socket. GRIP WebSocket (control
- * messages, over_http) is not implemented: over_http targets are rejected.
+ * A passthrough WebSocket session (architecture.md §5.3, websocket-over-http.md §8): the
+ * handshake goes to the route's target through zurl (offering the `grip` extension), then
+ * messages, pings and closes are relayed both ways under credits. When the backend accepts
+ * `grip`, its messages are filtered (§7.1: `c:` control messages go to the handler, the
+ * message prefix is stripped) and the handler's published messages, keep-alives, detach and
+ * close reach the client. The `test` target answers `/ws` with an echo socket; `over_http`
+ * targets are handed to a {@link WohSession}.
  */
-export class WsProxySession {
+export class WsProxySession implements WsControlTarget {
   private phase: Phase = 'connecting';
   private route: Route | undefined;
   private targetIndex = -1;
@@ -44,6 +55,18 @@ export class WsProxySession {
   private closeToBackend: { code: number | undefined; reason: Buffer } | undefined;
   private linger: NodeJS.Timeout | undefined;
   private finished = false;
+  /** GRIP mode (backend accepted the extension) and its message prefix. */
+  private grip: GripExtension | undefined;
+  /** Connection id towards the handler (registered sessions only). */
+  private cid: string | undefined;
+  /** A fragmented backend message in progress: relayed or dropped. */
+  private backendMsg: 'relay' | 'drop' | undefined;
+  /** Published messages marked `queue` that wait for a fragmented backend message to end. */
+  private held: Array<{ type: 'text' | 'binary' | 'ping' | 'pong'; content: Buffer }> = [];
+  private detached = false;
+  /** The handler closed the connection: both sides were sent a close. */
+  private handlerClosed = false;
+  private clientKa: ClientKeepAlive | undefined;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -80,8 +103,9 @@ export class WsProxySession {
     const target: Target | undefined = route.targets[++this.targetIndex];
     if (!target) { this.rejectError('Error: route has no targets'); return; }
     if (target.type === 'test') { this.startEcho(); return; }
-    if (target.type !== 'http' || target.overHttp) {
-      const what = target.type === 'http' ? 'over_http' : target.type;
+    if (target.type === 'http' && target.overHttp) { this.handOverToWoh(); return; }
+    if (target.type !== 'http') {
+      const what = target.type;
       this.log.warn({ route: route.id, target: what }, 'WebSocket target type not supported by this proxy');
       this.rejectError(`Error: ${what} WebSocket targets are not supported.`);
       return;
@@ -89,10 +113,21 @@ export class WsProxySession {
     this.openBackend(target);
   }
 
+  /** WebSocket-over-HTTP target: a {@link WohSession} takes the client session over. */
+  private handOverToWoh(): void {
+    // the WOH session now owns the callbacks and the open-request accounting
+    this.finished = true;
+    this.phase = 'done';
+    new WohSession(this.ctx, this.cs, this.req, this.log, this.route!, this.targetIndex, this.trusted).start();
+  }
+
   private openBackend(t: HttpTarget): void {
     const route = this.route!;
     this.tried.push(`${t.host}:${t.port}`);
-    const { headers } = targetHeaders({ req: this.req, route, target: t, trusted: this.trusted, internal: false, settings: this.ctx.settings, signer: this.ctx.signer });
+    const rewritten = targetHeaders({ req: this.req, route, target: t, trusted: this.trusted, internal: false, settings: this.ctx.settings, signer: this.ctx.signer }).headers;
+    // §8: the client's extension offer is never forwarded; `grip` is offered when GRIP is on
+    const headers: Header[] = rewritten.filter(([k]) => k.toLowerCase() !== 'sec-websocket-extensions');
+    if (!route.noGrip) headers.push(['Sec-WebSocket-Extensions', 'grip']);
     const zs = this.ctx.zurl.open();
     this.zs = zs;
     zs.onresponse = this.guard((p: Packet) => { if (zs === this.zs) this.onBackendResponse(p); });
@@ -128,13 +163,32 @@ export class WsProxySession {
       return;
     }
     this.phase = 'open';
-    const headers = withoutHeaders(p.headers ?? [], NOT_RELAYED);
+    const route = this.route!;
+    const backendHeaders = p.headers ?? [];
+    const ext = gripExtension(getHeaderValues(backendHeaders, 'Sec-WebSocket-Extensions'));
+    if (ext && !route.noGrip && !this.trusted) this.grip = ext;
+    // §8: the grip extension is shown only to a trusted upstream proxy
+    let headers = withoutHeaders(backendHeaders, NOT_RELAYED);
+    if (!this.trusted) headers = headers.filter(([k]) => k.toLowerCase() !== 'sec-websocket-extensions');
     this.cs.respond({ code: 101, reason: p.reason ?? 'Switching Protocols', headers }, EMPTY, false, { credits: WINDOW });
-    this.log.info({ uri: this.req.uri, route: this.route?.id, target: this.tried.at(-1) }, 'WebSocket connected');
+    this.log.info({ uri: this.req.uri, route: route.id, target: this.tried.at(-1), grip: this.grip !== undefined }, 'WebSocket connected');
+    const target = route.targets[this.targetIndex];
+    const subs = target?.type === 'http' ? target.subs : [];
+    const link = this.ctx.wsControl;
+    if (link?.enabled && (this.grip || subs.length)) {
+      this.cid = randomUUID();
+      this.clientKa = new ClientKeepAlive((type, content) => { if (this.cs.buffered < CLIENT_BUFFER_MAX) this.toClient(type, content); }, (fn) => this.guard(fn));
+      link.register(this.cid, {
+        uri: this.req.uri, route: route.id, channelPrefix: route.prefix, debug: this.debug, trusted: this.trusted,
+        ...(route.logLevel !== undefined ? { logLevel: route.logLevel } : {}),
+      }, this);
+      for (const ch of subs) link.subscribe(this.cid, ch);
+    }
   }
 
   private onBackendEnd(reason: EndReason, p?: Packet): void {
     this.zs = undefined;
+    if (this.phase === 'open' && this.detached) return;
     if (this.phase === 'open') {
       this.log.info({ reason, condition: p?.condition }, 'WebSocket backend side ended');
       this.cs.cancel();
@@ -176,15 +230,117 @@ export class WsProxySession {
     this.countClient(b.length);
     if (this.clientClosed) return;
     if (this.echo) this.cs.write(b, p.more === true, p.contentType);
-    else this.zs?.write(b, p.more === true, p.contentType);
+    else if (!this.detached) this.zs?.write(b, p.more === true, p.contentType);
     this.grantClient();
   }
 
   private onBackendData(p: Packet): void {
     const b = p.body ?? EMPTY;
+    const more = p.more === true;
     this.backendIn += b.length;
-    this.cs.write(b, p.more === true, p.contentType);
+    if (this.detached) { this.grantBackend(); return; }
+    if (!this.grip) {
+      this.cs.write(b, more, p.contentType);
+      this.clientKa?.touch();
+    } else {
+      this.gripBackendData(b, more, p.contentType);
+    }
     this.grantBackend();
+  }
+
+  /** §7.1: control messages to the handler, prefixed messages relayed without the prefix. */
+  private gripBackendData(b: Buffer, more: boolean, contentType: 'text' | 'binary' | undefined): void {
+    if (this.backendMsg !== undefined) {
+      // continuation of a fragmented message
+      if (this.backendMsg === 'relay') this.cs.write(b, more);
+      if (!more) this.endBackendMessage();
+      return;
+    }
+    const type = contentType ?? 'text';
+    if (type === 'text' && b.length >= 2 && b[0] === 0x63 && b[1] === 0x3a) {
+      // a multi-frame control message is ignored entirely
+      if (more) { this.backendMsg = 'drop'; return; }
+      if (this.cid) this.ctx.wsControl?.grip(this.cid, b.subarray(2));
+      return;
+    }
+    const prefix = Buffer.from(this.grip!.prefix, 'utf8');
+    if (b.length < prefix.length || !b.subarray(0, prefix.length).equals(prefix)) {
+      this.log.debug({ bytes: b.length }, 'backend message without prefix dropped');
+      if (more) this.backendMsg = 'drop';
+      return;
+    }
+    this.cs.write(b.subarray(prefix.length), more, type);
+    this.clientKa?.touch();
+    if (more) this.backendMsg = 'relay';
+  }
+
+  private endBackendMessage(): void {
+    this.backendMsg = undefined;
+    for (const h of this.held.splice(0)) this.toClient(h.type, h.content);
+  }
+
+  private toClient(type: 'text' | 'binary' | 'ping' | 'pong', content: Buffer): void {
+    if (this.cs.ended || this.phase !== 'open' || this.clientClosed) return;
+    if (type === 'ping') this.cs.ping(content);
+    else if (type === 'pong') this.cs.pong(content);
+    else this.cs.write(content, false, type);
+    this.clientKa?.touch();
+  }
+
+  // ---- handler items ------------------------------------------------------------------------
+
+  onHandlerItem(it: WsControlItem): void {
+    if (this.finished) return;
+    switch (it.type) {
+      case 'send': {
+        const type = messageType(it.contentType);
+        const content = it.message ?? EMPTY;
+        // §7.3: dropped while a backend message is being relayed in fragments or the client is busy,
+        // unless marked `queue` (send-delayed), which waits for the fragmented message to end
+        if (this.backendMsg === 'relay') {
+          if (it.queue) this.held.push({ type, content });
+          return;
+        }
+        if (this.cs.buffered >= CLIENT_BUFFER_MAX && !it.queue) return;
+        this.toClient(type, content);
+        return;
+      }
+      case 'close':
+        if (this.clientClosed || this.handlerClosed) return;
+        this.handlerClosed = true;
+        this.closeToClient = { code: it.code, reason: Buffer.from(it.reason ?? '', 'utf8') };
+        if (!this.backendClosed && !this.detached) this.closeToBackend = { code: it.code, reason: Buffer.from(it.reason ?? '', 'utf8') };
+        else this.backendClosed = true;
+        this.flushCloses();
+        this.armLinger();
+        return;
+      case 'detach':
+        this.detach();
+        return;
+      case 'keep-alive-setup':
+        this.clientKa?.setup(it);
+        return;
+      case 'cancel':
+        this.log.info({ cid: this.cid }, 'handler does not know this session; dropping client (it will need to retry)');
+        this.closeBackend();
+        this.cs.cancel();
+        this.done();
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** §7.2 detach: the backend side is closed, the client stays and only gets publishes. */
+  private detach(): void {
+    if (this.detached || this.backendClosed) return;
+    this.detached = true;
+    this.backendClosed = true;
+    this.backendMsg = undefined;
+    this.held = [];
+    const zs = this.zs;
+    if (zs && !zs.ended) zs.close();
+    this.grantClient();
   }
 
   /** Credits condure for message bytes that left this process. */
@@ -213,15 +369,21 @@ export class WsProxySession {
 
   private onClientClose(code: number | undefined, reason: Buffer): void {
     this.clientClosed = true;
-    if (this.echo) { this.closeToClient = { code, reason }; this.backendClosed = true; }
-    else this.closeToBackend = { code, reason };
+    if (this.echo || this.detached) { this.closeToClient = { code, reason }; this.backendClosed = true; }
+    else if (!this.handlerClosed) this.closeToBackend = { code, reason };
     this.flushCloses();
     this.armLinger();
   }
 
   private onBackendClose(code: number | undefined, reason: Buffer): void {
+    if (this.detached) {
+      // the backend answered our detach close: that side is over
+      this.zs?.destroy();
+      this.zs = undefined;
+      return;
+    }
     this.backendClosed = true;
-    this.closeToClient = { code, reason };
+    if (!this.handlerClosed) this.closeToClient = { code, reason };
     this.flushCloses();
     this.armLinger();
   }
@@ -274,6 +436,8 @@ export class WsProxySession {
     this.finished = true;
     this.phase = 'done';
     if (this.linger) clearTimeout(this.linger);
+    this.clientKa?.stop();
+    if (this.cid) this.ctx.wsControl?.unregister(this.cid);
     this.closeBackend();
     this.ctx.onDone();
   }
