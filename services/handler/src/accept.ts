@@ -6,7 +6,7 @@
 import type { TnMap, TnValue } from '@pushpin-ts/tnetstring';
 import {
   decodeAcceptArgs, encodeAcceptResult, ZrpcCondition,
-  type AcceptArgs, type AcceptRequest, type AdoptOptions,
+  type AcceptArgs, type AdoptOptions,
 } from '@pushpin-ts/zhttp';
 import {
   applyResponseFilters, FilterError, GripInstructError, parseInstruct, type Instruct,
@@ -15,6 +15,8 @@ import type { ChannelSub } from './hub.js';
 import { ERROR_BODY, ERROR_HEAD, type HoldContext, type ZhttpSessionLike } from './held-connection.js';
 import { ResponseHold } from './response-hold.js';
 import { StreamHold } from './stream-hold.js';
+import { isGripResponse } from '@pushpin-ts/grip';
+import type { InResponse, SessionOrigin } from './seq/index.js';
 
 export interface AcceptDeps extends HoldContext {
   /** Takes over a handed-off ZHTTP session (ZhttpResponder.adopt). */
@@ -45,10 +47,9 @@ export function initialBody(instruct: Instruct, channels: readonly ChannelSub[])
   const filters: string[] = [];
   for (const c of channels) for (const f of c.filters) if (f === 'build-id' && !filters.includes(f)) filters.push(f);
   if (filters.length === 0) return instruct.response.body;
-  const prevIds: Record<string, string> = {};
-  for (const c of channels) if (c.prevId !== undefined) prevIds[c.channel] = c.prevId;
+  // Pushpin gives the initial-response filters only the subscription meta (no prev-ids)
   return applyResponseFilters(filters, instruct.response.body, {
-    subMeta: instruct.meta, pubMeta: {}, channels: new Set(channels.map((c) => c.channel)), prevIds,
+    subMeta: instruct.meta, pubMeta: {}, channels: new Set(), prevIds: {},
   });
 }
 
@@ -83,7 +84,33 @@ export function handleAccept(raw: TnMap, deps: AcceptDeps): TnValue {
     return encodeAcceptResult({ accepted: false, response: REJECT_RESPONSE });
   }
 
-  const channels = instructChannels(instruct, args.channelPrefix ?? '', deps.connectionSubscriptionMax);
+  const prefix = args.channelPrefix ?? '';
+  const prepared = prepareInstruct(instruct, prefix, deps);
+  for (const r of args.requests) {
+    const cid = `${r.rid.sender}:${r.rid.id}`;
+    deps.hub.connection(cid)?.abandon?.();
+    const s = deps.adopt({ from: r.rid.sender, id: r.rid.id, inSeq: r.inSeq, outSeq: r.outSeq, credits: r.outCredits });
+    // first packet from the new owner: the connection manager now routes this id to us
+    s.keepAlive();
+    const origin: SessionOrigin = {
+      request: args.origRequestData ?? args.requestData, channelPrefix: prefix, debug: r.debug,
+      ...(r.peerAddress !== undefined ? { peerAddress: r.peerAddress } : {}),
+    };
+    startHold(s, cid, instruct, prepared, origin, deps);
+  }
+  deps.log.debug({ uri, hold: instruct.hold, channels: prepared.channels.map((c) => c.channel), sessions: args.requests.length }, 'accept');
+  return encodeAcceptResult({ accepted: true });
+}
+
+interface PreparedInstruct {
+  channels: ChannelSub[];
+  body: Buffer;
+  error: string | undefined;
+}
+
+/** Channels, initial body (after `build-id`) and instruct-level errors, shared by every session of an accept. */
+function prepareInstruct(instruct: Instruct, prefix: string, deps: AcceptDeps): PreparedInstruct {
+  const channels = instructChannels(instruct, prefix, deps.connectionSubscriptionMax);
   let error: string | undefined;
   let body = instruct.response.body;
   try {
@@ -96,35 +123,63 @@ export function handleAccept(raw: TnMap, deps: AcceptDeps): TnValue {
     const c = channels.find((x) => x.prevId !== undefined);
     if (c) error = `channel '${c.channel}' specifies prev-id, but no next link found`;
   }
-  if (instruct.nextLink) deps.log.debug({ uri, link: instruct.nextLink.uri }, 'accept: next links not supported yet, ignored');
-
-  for (const r of args.requests) startSession(r, instruct, channels, body, error, deps);
-  deps.log.debug({ uri, hold: instruct.hold, channels: channels.map((c) => c.channel), sessions: args.requests.length }, 'accept');
-  return encodeAcceptResult({ accepted: true });
+  return { channels, body, error };
 }
 
-function startSession(r: AcceptRequest, instruct: Instruct, channels: readonly ChannelSub[], body: Buffer, error: string | undefined, deps: AcceptDeps): void {
-  const cid = `${r.rid.sender}:${r.rid.id}`;
-  deps.hub.connection(cid)?.abandon?.();
-  const s = deps.adopt({ from: r.rid.sender, id: r.rid.id, inSeq: r.inSeq, outSeq: r.outSeq, credits: r.outCredits });
-  // first packet from the new owner: the connection manager now routes this id to us
-  s.keepAlive();
+/** Starts what the instruct says on an adopted session (accept, or the answer to a retried long-poll). */
+function startHold(s: ZhttpSessionLike, cid: string, instruct: Instruct, prep: PreparedInstruct, origin: SessionOrigin, deps: AcceptDeps): void {
   const resp = instruct.response;
-  if (error) {
-    deps.log.warn({ cid, err: error }, 'accept: session failed');
-    respondAndForget(s, ERROR_HEAD, ERROR_BODY);
+  if (prep.error) {
+    deps.log.warn({ cid, err: prep.error }, 'accept: session failed');
+    const body = origin.debug ? Buffer.from(`${prep.error}\n`) : ERROR_BODY;
+    respondAndForget(s, ERROR_HEAD, body);
     return;
   }
-  const subs = channels.map((c) => ({ ...c }));
+  const subs = prep.channels.map((c) => ({ ...c }));
   switch (instruct.hold) {
     case 'none':
-      respondAndForget(s, { code: resp.code, reason: resp.reason, headers: resp.headers }, body);
+      if (instruct.nextLink) {
+        // the body continues with the next link's answer (grip.md §7.1)
+        new StreamHold(deps, s, cid, instruct, subs, origin).start(prep.body);
+        return;
+      }
+      respondAndForget(s, { code: resp.code, reason: resp.reason, headers: resp.headers }, prep.body);
       return;
-    case 'response':
-      new ResponseHold(deps, s, cid, instruct, subs).start();
+    case 'response': {
+      const h = new ResponseHold(deps, s, cid, instruct, subs, origin);
+      h.resume = (answer) => resumeAfterRetry(s, cid, answer, origin, deps);
+      h.start();
       return;
+    }
     case 'stream':
-      new StreamHold(deps, s, cid, instruct, subs).start(body);
+      new StreamHold(deps, s, cid, instruct, subs, origin).start(prep.body);
       return;
   }
+}
+
+/** Hop-by-hop headers a relayed backend answer loses (grip.md §3). */
+const RELAY_DROP = new Set(['connection', 'keep-alive', 'content-encoding', 'transfer-encoding', 'content-length']);
+
+/**
+ * A retried long-poll's request was answered by the backend: a GRIP answer is processed like
+ * a fresh accept on the same client session; anything else is relayed as is.
+ */
+export function resumeAfterRetry(s: ZhttpSessionLike, cid: string, answer: InResponse, origin: SessionOrigin, deps: AcceptDeps): void {
+  if (s.ended) return;
+  if (!isGripResponse(answer.headers)) {
+    deps.log.debug({ cid, code: answer.code }, 'retried long-poll: plain answer relayed');
+    const headers = answer.headers.filter(([n]) => !RELAY_DROP.has(n.toLowerCase()));
+    respondAndForget(s, { code: answer.code, reason: answer.reason, headers }, answer.body);
+    return;
+  }
+  let instruct: Instruct;
+  try {
+    instruct = parseInstruct({ code: answer.code, reason: answer.reason, headers: answer.headers, body: answer.body });
+  } catch (err) {
+    if (!(err instanceof GripInstructError)) throw err;
+    deps.log.warn({ cid, uri: origin.request.uri, err: err.message }, `Failed to parse accept instructions: ${err.message}`);
+    respondAndForget(s, ERROR_HEAD, origin.debug ? Buffer.from(`Failed to parse accept instructions: ${err.message}\n`) : ERROR_BODY);
+    return;
+  }
+  startHold(s, cid, instruct, prepareInstruct(instruct, origin.channelPrefix, deps), origin, deps);
 }

@@ -7,6 +7,7 @@ import type { FilterContext, Instruct, PublishItem } from '@pushpin-ts/grip';
 import type { ChannelSub, PreparedItem, Subscriber, SubscriberMode, SubscriptionHub } from './hub.js';
 import type { HandlerLog } from './log.js';
 import type { TimerWheel } from './timer-wheel.js';
+import { resolveLink, type SeqServices, type SessionOrigin } from './seq/index.js';
 
 /** The ZHTTP session surface a hold uses (ResponderSession implements it; tests fake it). */
 export interface ZhttpSessionLike {
@@ -38,6 +39,10 @@ export interface HoldContext {
   instanceId: string;
   /** Sends an encoded packet to a peer on the session's socket (fan-out fast path); optional. */
   sendRaw?: (peer: string, payload: Buffer) => void;
+  /** `connection_subscription_max` (default 20). */
+  connectionSubscriptionMax?: number;
+  /** Last ids, internal requests, update limiter; absent = no next links / retries. */
+  seq?: SeqServices;
 }
 
 export const ERROR_BODY = Buffer.from('Error while proxying to origin.\n');
@@ -47,20 +52,27 @@ export abstract class HeldConnection implements Subscriber {
   abstract readonly mode: SubscriberMode;
   readonly subs = new Map<string, ChannelSub>();
   readonly channelNames = new Set<string>();
-  readonly meta: Record<string, string>;
+  /** Subscription meta; replaced when a next link answers with a new instruct. */
+  meta: Record<string, string>;
   /** Released from the hub and timers; no more items are taken. */
   protected released = false;
   /** Final packet queued: destroy the session once its queue has drained. */
   private destroyWhenDrained = false;
+  /** `Grip-Link rel=gone` target (resolved), POSTed once when the session ends for good. */
+  protected goneUri: string | undefined;
 
   constructor(
     protected readonly ctx: HoldContext,
     protected readonly session: ZhttpSessionLike,
     readonly cid: string,
-    protected readonly instruct: Instruct,
+    protected instruct: Instruct,
     channels: readonly ChannelSub[],
+    /** The accept this session came from (absent in unit tests). */
+    protected readonly origin?: SessionOrigin,
   ) {
     this.meta = instruct.meta;
+    // only a gone link of the session's first instruct is used (1.41)
+    if (instruct.goneLink !== undefined && origin) this.goneUri = resolveLink(origin.request.uri, instruct.goneLink);
     for (const c of channels) {
       this.subs.set(c.channel, c);
       this.channelNames.add(c.channel);
@@ -95,6 +107,7 @@ export abstract class HeldConnection implements Subscriber {
   /** The final packet is queued: release now, forget the session once it is on the wire. */
   protected finish(): void {
     this.release();
+    this.sendGone();
     if (this.session.ended) return;
     if (this.session.buffered === 0) this.session.destroy();
     else this.destroyWhenDrained = true;
@@ -121,6 +134,21 @@ export abstract class HeldConnection implements Subscriber {
   protected onSessionEnd(reason: EndReason): void {
     this.ctx.log.debug({ cid: this.cid, reason }, 'held session ended');
     this.release();
+    this.sendGone();
+  }
+
+  /** POSTs the gone link (1.41 behaviour) once; the answer is ignored. */
+  protected sendGone(): void {
+    const uri = this.goneUri;
+    if (uri === undefined) return;
+    this.goneUri = undefined;
+    const rq = this.ctx.seq?.requester;
+    if (!rq) return;
+    const host = hostOf(uri);
+    rq.request({ method: 'POST', uri, headers: host ? [['Host', host]] : [] }).then(
+      (r) => this.ctx.log.debug({ cid: this.cid, uri, code: r.code }, 'gone link sent'),
+      (err: Error) => this.ctx.log.info({ cid: this.cid, uri, err: err.message }, 'gone link request failed'),
+    );
   }
 
   /** Another session took over this id: forget everything, send nothing. */
@@ -128,9 +156,18 @@ export abstract class HeldConnection implements Subscriber {
 
   /** Filter context for content filters of `item`. */
   protected filterContext(item: PublishItem): FilterContext {
+    // as Pushpin: every channel is a template variable (route prefix removed), '' without prev-id
+    const prefix = this.origin?.channelPrefix ?? '';
     const prevIds: Record<string, string> = {};
-    for (const s of this.subs.values()) if (s.prevId !== undefined) prevIds[s.channel] = s.prevId;
+    for (const s of this.subs.values()) {
+      const name = prefix && s.channel.startsWith(prefix) ? s.channel.slice(prefix.length) : s.channel;
+      prevIds[name] = s.prevId ?? '';
+    }
     return { subMeta: this.meta, pubMeta: item.meta, channels: this.channelNames, prevIds };
   }
 }
 
+
+function hostOf(uri: string): string | undefined {
+  try { return new URL(uri).host; } catch { return undefined; }
+}

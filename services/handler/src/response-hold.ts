@@ -2,6 +2,11 @@
  * `Grip-Hold: response` (long-polling, grip.md §7.2): nothing is sent until the first
  * `http-response` send item (answered with the merged response) or the Grip-Timeout
  * (answered with the backend's original response).
+ *
+ * Retry (grip.md §9.2): on a prev-id conflict (at hold time or in a published item), on
+ * `hint`, on first subscription and on `recover`, the client's original request is sent to
+ * the backend again through the proxy with `Grip-Last` for the channels that have a prev-id;
+ * the answer is handled like a fresh accept (`resume`).
  */
 import {
   applyContentFilters, contentFilterMismatch, contentFilterNames, FilterError,
@@ -10,20 +15,43 @@ import type { ChannelSub, PreparedItem } from './hub.js';
 import { HeldConnection } from './held-connection.js';
 import { publishedResponse } from './response-build.js';
 import type { WheelTimer } from './timer-wheel.js';
+import { gripLastHeaders, retryHeaders, type InResponse } from './seq/index.js';
+
+/** What a retried long-poll does with the backend's new answer (provided by accept.ts). */
+export type RetryResume = (resp: InResponse) => void;
 
 export class ResponseHold extends HeldConnection {
   readonly mode = 'response' as const;
   private timer: WheelTimer | undefined;
+  private waiting = false;
+  private retrying = false;
+  /** Set by accept: continues the session with the retried request's answer. */
+  resume: RetryResume | undefined;
 
-  /** Subscribes and starts the Grip-Timeout timer. */
+  /** Subscribes and starts the Grip-Timeout timer; retries at once on a prev-id conflict. */
   start(): void {
     this.register();
+    if (this.ctx.seq && this.origin && this.ctx.seq.requester) {
+      let conflict = false;
+      for (const sub of this.subs.values()) {
+        if (sub.prevId === undefined) continue;
+        const last = this.ctx.seq.lastIds.get(sub.channel);
+        if (last !== undefined && last !== sub.prevId) {
+          this.ctx.log.debug({ cid: this.cid, channel: sub.channel, got: sub.prevId, expected: last }, 'last ID inconsistency at accept, retrying');
+          this.ctx.seq.lastIds.delete(sub.channel);
+          conflict = true;
+        }
+      }
+      if (conflict) { this.doUpdate(); return; }
+    }
     this.timer = this.ctx.wheel.schedule(this.instruct.timeout * 1000, () => { this.timer = undefined; this.onTimeout(); });
   }
 
   protected stopTimers(): void {
     this.ctx.wheel.cancel(this.timer);
     this.timer = undefined;
+    if (this.waiting) this.ctx.seq?.limiter.remove(this);
+    this.waiting = false;
   }
 
   private onTimeout(): void {
@@ -34,14 +62,17 @@ export class ResponseHold extends HeldConnection {
     this.finish();
   }
 
+  skipped(p: PreparedItem, sub: ChannelSub): void {
+    if (this.released || !p.item.formats.httpResponse) return;
+    if (!this.followsPrevId(p, sub)) return;
+  }
+
   deliver(p: PreparedItem, sub: ChannelSub): void {
     if (this.released) return;
     const f = p.item.formats.httpResponse;
     if (!f) return;
-    if (f.action === 'hint') {
-      this.ctx.log.info({ cid: this.cid, channel: sub.channel }, 'http-response hint ignored (retry not supported yet)');
-      return;
-    }
+    if (!this.followsPrevId(p, sub)) return;
+    if (f.action === 'hint') { this.update('high'); return; }
     if (f.action !== 'send') return;
     const mismatch = contentFilterMismatch(sub.filters, f.contentFilters);
     if (mismatch !== undefined) { this.fail(mismatch); return; }
@@ -54,10 +85,79 @@ export class ResponseHold extends HeldConnection {
       } catch (err) {
         if (!(err instanceof FilterError)) throw err;
         this.ctx.log.warn({ cid: this.cid, channel: sub.channel, err: err.message }, 'filter error: item dropped');
+        if (this.origin?.debug) this.fail(`filter error: ${err.message}`);
         return;
       }
     }
     this.session.respond({ code: r.code, reason: r.reason, headers: r.headers }, body, false);
     this.finish();
+  }
+
+  /** Prev-id check of a published item; a mismatch starts a retry. Advances the prev-id. */
+  private followsPrevId(p: PreparedItem, sub: ChannelSub): boolean {
+    if (sub.prevId === undefined) return true;
+    const item = p.item;
+    if (item.prevId !== sub.prevId) {
+      this.ctx.log.debug({ cid: this.cid, channel: sub.channel, got: item.prevId, expected: sub.prevId }, 'last ID inconsistency, retrying');
+      this.ctx.seq?.lastIds.delete(sub.channel);
+      this.update('low');
+      return false;
+    }
+    if (item.id !== undefined) sub.prevId = item.id;
+    else delete sub.prevId;
+    return true;
+  }
+
+  /** Retry the original request (now, or when the update limiter allows). */
+  update(priority: 'low' | 'high'): void {
+    if (this.released || this.retrying) return;
+    if (!this.ctx.seq?.requester || !this.origin || !this.resume) {
+      this.ctx.log.info({ cid: this.cid, priority }, 'long-poll retry (hint/update) skipped: no internal request socket');
+      return;
+    }
+    if (this.waiting) {
+      if (priority === 'low') return;
+      this.ctx.seq.limiter.remove(this);
+      this.waiting = false;
+    }
+    if (priority === 'high') { this.doUpdate(); return; }
+    this.waiting = true;
+    this.ctx.seq.limiter.add(`retry|${this.origin.request.uri}`, this);
+  }
+
+  /** Sends the original request again; the session leaves the hub while it waits. */
+  doUpdate(): void {
+    this.waiting = false;
+    const rq = this.ctx.seq?.requester;
+    const origin = this.origin;
+    const resume = this.resume;
+    if (this.released || this.retrying || !rq || !origin || !resume) return;
+    const gripLast = gripLastHeaders(this.subs.values(), origin.channelPrefix);
+    this.retrying = true;
+    this.release();
+    const req = origin.request;
+    this.ctx.log.debug({ cid: this.cid, uri: req.uri, gripLast: gripLast.length }, 'retrying long-poll request');
+    rq.request({
+      method: req.method, uri: req.uri, headers: retryHeaders(req.headers, gripLast), body: req.body,
+      ...(origin.peerAddress !== undefined ? { peerAddress: origin.peerAddress } : {}),
+    }).then(
+      (resp) => {
+        if (this.session.ended) return;
+        try { resume(resp); } catch (err) {
+          this.ctx.log.error({ cid: this.cid, err: String(err) }, 'retried long-poll: handling the answer failed');
+          this.retryFailed();
+        }
+      },
+      (err: Error) => {
+        if (this.session.ended) return;
+        this.ctx.log.warn({ cid: this.cid, uri: req.uri, err: err.message }, 'retried long-poll request failed');
+        this.retryFailed();
+      },
+    );
+  }
+
+  private retryFailed(): void {
+    this.released = false; // let fail() run its normal path
+    this.fail('Error while proxying to origin.');
   }
 }
