@@ -16,6 +16,10 @@ export interface RunnerArgs {
   readonly mergeOutput: boolean;
   /** `--set section.key=value` overrides, passed to every child that reads pushpin.conf. */
   readonly set: ReadonlyArray<readonly [string, string]>;
+  /** `--proxy-workers`: proxy processes to run (overrides `[proxy] workers`). */
+  readonly proxyWorkers?: number;
+  /** `--zurl-workers`: zurl-role processes to run (default 1). */
+  readonly zurlWorkers?: number;
 }
 
 export const VERSION_TEXT = 'pushpin-ts 0.1.0 (pushpin 1.36 compatible)';
@@ -35,11 +39,13 @@ Options:
   --id=<n>               instance id: ipc prefix p<n>-, port offset n*10
   -m, --merge-output     send every service's output to the runner's output (ignore logdir)
   --set section.key=val  override a pushpin.conf value (repeatable)
+  --proxy-workers=<n>    run n proxy processes (default: [proxy] workers, else 1)
+  --zurl-workers=<n>     run n zurl-role processes (default 1)
   -h, --help             show this help
   -v, --version          show the version
 `;
 
-const VALUE_OPTS = new Set(['config', 'port', 'route', 'logfile', 'loglevel', 'id', 'set']);
+const VALUE_OPTS = new Set(['config', 'port', 'route', 'logfile', 'loglevel', 'id', 'set', 'proxy-workers', 'zurl-workers']);
 const FLAG_OPTS: Readonly<Record<string, string>> = {
   verbose: 'verbose', m: 'merge-output', 'merge-output': 'merge-output',
   h: 'help', help: 'help', '?': 'help', v: 'version', version: 'version',
@@ -91,6 +97,13 @@ export function parseArgs(argv: readonly string[]): RunnerArgs {
       case 'id': {
         if (!/^\d+$/.test(value)) throw new UsageError(`--id: "${value}" is not a non-negative integer`);
         a.id = Number(value);
+        break;
+      }
+      case 'proxy-workers':
+      case 'zurl-workers': {
+        if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64) throw new UsageError(`--${name}: "${value}" is not a number from 1 to 64`);
+        if (name === 'proxy-workers') a.proxyWorkers = Number(value);
+        else a.zurlWorkers = Number(value);
         break;
       }
       case 'set': {

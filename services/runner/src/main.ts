@@ -48,6 +48,8 @@ function setup() {
     const topo = computeTopology(cfg, {
       configFile: cfg.file, libdir, servicesDir, nodePath: process.execPath, logLevels,
       routes: args.routes, mergeOutput: args.mergeOutput, set: args.set,
+      ...(args.proxyWorkers === undefined ? {} : { proxyWorkers: args.proxyWorkers }),
+      ...(args.zurlWorkers === undefined ? {} : { zurlWorkers: args.zurlWorkers }),
       ...(args.id === undefined ? {} : { id: args.id }),
       ...(args.port === undefined ? {} : { port: args.port }),
     });

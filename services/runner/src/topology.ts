@@ -21,6 +21,10 @@ export interface TopologyOptions {
   readonly port?: Listen;
   readonly mergeOutput?: boolean;
   readonly set?: ReadonlyArray<readonly [string, string]>;
+  /** Proxy processes (default `[proxy] workers`, else 1). With more than one, the handler binds the proxy-facing sockets and every proxy connects to them. */
+  readonly proxyWorkers?: number;
+  /** zurl-role processes (default 1). With more than one, each binds its own `zurl-*-<i>` endpoints and every proxy connects to all of them. */
+  readonly zurlWorkers?: number;
 }
 
 /** One child process to start and supervise. */
@@ -71,8 +75,18 @@ export function computeTopology(cfg: PushpinConfig, opts: TopologyOptions): Topo
   const level = (name: ServiceName): string => String(logLevelFor(opts.logLevels, name));
   const setArgs = (opts.set ?? []).map(([k, v]) => `--set=${k}=${v}`);
   const files: { path: string; text: string }[] = [];
+  const proxies = Math.max(1, opts.proxyWorkers ?? cfg.proxy.workers);
+  const zurls = Math.max(1, opts.zurlWorkers ?? 1);
+  // instance suffixes: none for a single instance (Pushpin's names), `-1` … `-n` otherwise
+  const suffixes = (n: number): string[] => (n === 1 ? [''] : Array.from({ length: n }, (_, i) => `-${i + 1}`));
+  const zurlSuffixes = suffixes(zurls);
+  const zurlSets: string[] = zurls === 1 || !cfg.runner.services.includes('zurl') ? [] : [
+    `--set=proxy.zurl_out_specs=${zurlSuffixes.map((s) => ipc(`zurl-in${s}`)).join(',')}`,
+    `--set=proxy.zurl_out_stream_specs=${zurlSuffixes.map((s) => ipc(`zurl-in-stream${s}`)).join(',')}`,
+    `--set=proxy.zurl_in_specs=${zurlSuffixes.map((s) => ipc(`zurl-out${s}`)).join(',')}`,
+  ];
 
-  const build = (name: ServiceName): { command: string[]; args: string[] } => {
+  const build = (name: ServiceName, sfx: string): { command: string[]; args: string[] } => {
     switch (name) {
       case 'condure': {
         const args = [`--log-level=${level(name)}`, ...listenArgs(cfg, opts.port)];
@@ -84,8 +98,8 @@ export function computeTopology(cfg: PushpinConfig, opts: TopologyOptions): Topo
         return { command: cfg.runner.condureBin === 'condure' ? ours('connmgr') : [cfg.runner.condureBin], args };
       }
       case 'zurl': {
-        const confPath = path.join(rundir, `${filePrefix}zurl.conf`);
-        files.push({ path: confPath, text: renderZurlConf({ rundir, ipcPrefix }) });
+        const confPath = path.join(rundir, `${filePrefix}zurl${sfx}.conf`);
+        files.push({ path: confPath, text: renderZurlConf({ rundir, ipcPrefix, suffix: sfx }) });
         const args = [`--config=${confPath}`, `--loglevel=${level(name)}`];
         return { command: cfg.runner.zurlBin === 'zurl' ? ours('zurl') : [cfg.runner.zurlBin], args };
       }
@@ -94,12 +108,15 @@ export function computeTopology(cfg: PushpinConfig, opts: TopologyOptions): Topo
         for (const r of opts.routes ?? []) args.push(`--route=${r}`);
         // as Pushpin: with a local zurl the proxy is told to skip its updates check
         if (cfg.runner.services.includes('zurl')) args.push('--quiet-check');
-        args.push(`--libdir=${opts.libdir}`, ...setArgs);
+        // several proxies share one handler: the handler binds, the proxies connect (docs/scaling.md)
+        if (proxies > 1) args.push('--handler-connect');
+        args.push(`--libdir=${opts.libdir}`, ...zurlSets, ...setArgs);
         return { command: ours('proxy'), args };
       }
       case 'handler': {
         const args = [`--config=${opts.configFile}`, `--ipc-prefix=${ipcPrefix}`];
         if (portOffset > 0) args.push(`--port-offset=${portOffset}`);
+        if (proxies > 1 && cfg.runner.services.includes('proxy')) args.push('--proxy-bind');
         args.push(`--loglevel=${level(name)}`, `--libdir=${opts.libdir}`, ...setArgs);
         return { command: ours('handler'), args };
       }
@@ -109,18 +126,21 @@ export function computeTopology(cfg: PushpinConfig, opts: TopologyOptions): Topo
   const services: ServiceSpec[] = [];
   for (const name of START_ORDER) {
     if (!cfg.runner.services.includes(name)) continue;
-    const title = pushpinServiceName[name];
-    const { command, args } = build(name);
-    const spec: { -readonly [K in keyof ServiceSpec]: ServiceSpec[K] } = {
-      name,
-      title,
-      command: command[0] as string,
-      args: [...command.slice(1), ...args],
-      pidFile: path.join(rundir, `${filePrefix}${title}.pid`),
-      forwardHup: name !== 'condure',
-    };
-    if (logdir !== undefined) spec.logFile = path.join(logdir, `${filePrefix}${title}.log`);
-    services.push(spec);
+    const instances = name === 'proxy' ? suffixes(proxies) : name === 'zurl' ? zurlSuffixes : [''];
+    for (const sfx of instances) {
+      const title = `${pushpinServiceName[name]}${sfx}`;
+      const { command, args } = build(name, sfx);
+      const spec: { -readonly [K in keyof ServiceSpec]: ServiceSpec[K] } = {
+        name,
+        title,
+        command: command[0] as string,
+        args: [...command.slice(1), ...args],
+        pidFile: path.join(rundir, `${filePrefix}${title}.pid`),
+        forwardHup: name !== 'condure',
+      };
+      if (logdir !== undefined) spec.logFile = path.join(logdir, `${filePrefix}${title}.log`);
+      services.push(spec);
+    }
   }
   const topo: { -readonly [K in keyof Topology]: Topology[K] } = { rundir, filePrefix, ipcPrefix, portOffset, files, services };
   if (logdir !== undefined) topo.logdir = logdir;

@@ -5,6 +5,8 @@ export interface ZurlConfVars {
   readonly ipcPrefix: string;
   /** Empty lets zurl pick a random id (Pushpin's template leaves it empty). */
   readonly instanceId?: string;
+  /** Appended to the endpoint names when several zurl processes run (`-1`, `-2`, …). */
+  readonly suffix?: string;
 }
 
 /**
@@ -15,12 +17,13 @@ export interface ZurlConfVars {
  */
 export function renderZurlConf(v: ZurlConfVars): string {
   const base = `ipc://${v.rundir}/${v.ipcPrefix}`;
+  const sfx = v.suffix ?? '';
   return [
     '[General]',
     `instance_id=${v.instanceId ?? ''}`,
-    `in_spec=${base}zurl-in`,
-    `in_stream_spec=${base}zurl-in-stream`,
-    `out_spec=${base}zurl-out`,
+    `in_spec=${base}zurl-in${sfx}`,
+    `in_stream_spec=${base}zurl-in-stream${sfx}`,
+    `out_spec=${base}zurl-out${sfx}`,
     'in_req_spec=',
     'defpolicy=allow',
     'allow=',

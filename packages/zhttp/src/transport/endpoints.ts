@@ -6,10 +6,23 @@ export interface EndpointOpts {
   ipcFileMode?: number;
 }
 
-/** Binds or connects `sock` to every spec. `tcp://*:p` style specs are accepted for bind. */
+/**
+ * CZMQ-style direction prefix on a spec: `@spec` always binds, `>spec` always connects,
+ * whatever the socket's usual side. Lets one tier bind what Pushpin's layout has it connect
+ * (e.g. the handler binds the proxy-facing sockets so any number of proxies can connect).
+ * @example endpointDirection('>tcp://handler:5600', true) // { bind: false, spec: 'tcp://handler:5600' }
+ */
+export function endpointDirection(spec: string, defaultBind: boolean): { bind: boolean; spec: string } {
+  if (spec.startsWith('@')) return { bind: true, spec: spec.slice(1) };
+  if (spec.startsWith('>')) return { bind: false, spec: spec.slice(1) };
+  return { bind: defaultBind, spec };
+}
+
+/** Binds or connects `sock` to every spec (see {@link endpointDirection}). `tcp://*:p` style specs are accepted for bind. */
 export async function attach(sock: Socket, specs: readonly string[], opts: EndpointOpts): Promise<void> {
-  for (const spec of specs) {
-    if (opts.bind) {
+  for (const raw of specs) {
+    const { bind, spec } = endpointDirection(raw, opts.bind);
+    if (bind) {
       await sock.bind(spec);
       if (opts.ipcFileMode !== undefined && opts.ipcFileMode >= 0 && spec.startsWith('ipc://')) {
         const { chmod } = await import('node:fs/promises');
@@ -26,7 +39,7 @@ export async function attach(sock: Socket, specs: readonly string[], opts: Endpo
  * `-out-stream`, `-in`; for tcp bases ports P, P+1, P+2. `names` picks the suffixes.
  */
 export function expandBase(base: string, names: readonly [string, string, string]): [string, string, string] {
-  const m = /^(tcp:\/\/.*:)(\d+)$/.exec(base);
+  const m = /^([@>]?tcp:\/\/.*:)(\d+)$/.exec(base);
   if (m) {
     const p = Number(m[2]);
     return [`${m[1]}${p}`, `${m[1]}${p + 1}`, `${m[1]}${p + 2}`];
