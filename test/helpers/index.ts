@@ -62,6 +62,8 @@ export interface RunnerOpts {
   routes: string[];
   /** extra `section.key=value` lines merged into the config */
   extra?: Record<string, Record<string, string | number | boolean>>;
+  /** extra runner command-line arguments (e.g. `--zurl-workers=2`) */
+  args?: string[];
 }
 
 export interface Running {
@@ -97,7 +99,7 @@ export async function startRunner(opts: RunnerOpts): Promise<Running> {
   fs.writeFileSync(path.join(dir, 'pushpin.conf'), text);
   fs.writeFileSync(path.join(dir, 'routes'), opts.routes.join('\n') + '\n');
   const out = fs.openSync(path.join(dir, 'runner.out'), 'a');
-  const proc = spawn(path.join(repoRoot, 'node_modules', '.bin', 'pushpin-runner'), ['--config', path.join(dir, 'pushpin.conf')], { cwd: dir, stdio: ['ignore', out, out], detached: true });
+  const proc = spawn(path.join(repoRoot, 'node_modules', '.bin', 'pushpin-runner'), ['--config', path.join(dir, 'pushpin.conf'), ...(opts.args ?? [])], { cwd: dir, stdio: ['ignore', out, out], detached: true });
   const running: Running = {
     dir, httpPort, portOffset, publishPort: 5561 + portOffset, pushPort: 5560 + portOffset, subPort: 5562 + portOffset, commandPort: 5563 + portOffset, proc,
     async stop() {

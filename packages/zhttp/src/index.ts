@@ -11,3 +11,5 @@ export * from './transport/zhttp-sockets.js';
 export * from './transport/zrpc.js';
 export * from './transport/simple-sockets.js';
 export * from './codec/accept.js';
+export * from './codec/ws-control.js';
+export * from './transport/zhttp-req.js';

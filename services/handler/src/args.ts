@@ -14,11 +14,13 @@ export interface HandlerArgs {
   set: Array<[string, string]>;
   help: boolean;
   version: boolean;
+  /** `--proxy-bind`: bind the proxy-facing sockets (proxies connect with `--handler-connect`). */
+  proxyBind: boolean;
 }
 
 const WITH_VALUE = new Set(['config', 'ipc-prefix', 'port-offset', 'loglevel', 'logfile', 'libdir', 'set']);
-const FLAGS: Record<string, 'verbose' | 'help' | 'version'> = {
-  verbose: 'verbose', help: 'help', h: 'help', '?': 'help', version: 'version', v: 'version',
+const FLAGS: Record<string, 'verbose' | 'help' | 'version' | 'proxyBind'> = {
+  verbose: 'verbose', help: 'help', h: 'help', '?': 'help', version: 'version', v: 'version', 'proxy-bind': 'proxyBind',
 };
 
 export const USAGE = `Usage: pushpin-handler [options]
@@ -34,6 +36,8 @@ Options:
   --port-offset=<offset> Override port_offset config option.
   --libdir=<dir>         Directory holding internal.conf (default: the repository's config/).
   --set <section.key=value>  Override a config option (repeatable).
+  --proxy-bind           Bind the proxy-facing sockets (accept, inspect, intreq, ...) so several
+                         proxies started with --handler-connect can share this handler.
   -h, --help             Displays help on commandline options.
   -v, --version          Displays version information.
 `;
@@ -50,7 +54,7 @@ function toInt(name: string, v: string): number {
  * @example parseArgs(['--config', 'x.conf', '--loglevel=3']).logLevel // 3
  */
 export function parseArgs(argv: readonly string[]): HandlerArgs {
-  const out: HandlerArgs = { verbose: false, set: [], help: false, version: false };
+  const out: HandlerArgs = { verbose: false, set: [], help: false, version: false, proxyBind: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const m = /^--?([^=]+)(?:=(.*))?$/s.exec(arg);

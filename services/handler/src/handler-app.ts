@@ -8,6 +8,8 @@ import { handleAccept } from './accept.js';
 import { SubscriptionHub } from './hub.js';
 import type { HandlerLog } from './log.js';
 import { TimerWheel } from './timer-wheel.js';
+import { startSeqServices } from './seq/start.js';
+import { startWsControl } from './ws/index.js';
 
 export interface HandlerAppOptions {
   config: PushpinConfig;
@@ -43,8 +45,10 @@ export async function startHandlerApp(opts: HandlerAppOptions): Promise<HandlerA
     onSession: (s) => { log.warn({ from: s.peer, id: s.id }, 'unexpected new ZHTTP session, cancelling'); s.cancel(); },
   });
 
+  // sequencer, last ids, next links / retries through the proxy's intreq socket
+  const seq = await startSeqServices({ config, hub, wheel, log, instanceId });
   const deps = {
-    hub, wheel, log, instanceId,
+    hub, wheel, log, instanceId, seq: seq.services,
     sendRaw: (peer: string, payload: Buffer) => transport.send(peer, payload),
     adopt: (o: Parameters<ZhttpResponder['adopt']>[0]) => responder.adopt(o),
     connectionSubscriptionMax: Math.max(0, h.connectionSubscriptionMax),
@@ -68,6 +72,7 @@ export async function startHandlerApp(opts: HandlerAppOptions): Promise<HandlerA
 
   await transport.start();
   for (const s of servers) await s.start();
+  const wsControl = await startWsControl({ config, hub, wheel, log, instanceId });
   responder.start();
   wheel.start();
   log.info({ instanceId, accept: h.proxyAcceptSpec, condureOut: h.condureOutSpecs, condureInStream: h.condureInStreamSpecs }, 'handler sessions ready');
@@ -75,6 +80,8 @@ export async function startHandlerApp(opts: HandlerAppOptions): Promise<HandlerA
   return {
     hub, wheel, responder,
     close() {
+      wsControl?.close();
+      seq.close();
       wheel.stop();
       responder.stop();
       hub.close();

@@ -30,4 +30,44 @@ export interface HubEvents {
   onChannelRemoved(cb: (channel: string) => void): void;
 }
 
+/** Transport of a held connection (decides the format it receives and its stats `mode`). */
+export type HubMode = 'response' | 'stream' | 'ws';
+/** Format an item was delivered in (stats `message.transport`). */
+export type HubTransport = 'http-response' | 'http-stream' | 'ws-message';
+
+/** A connection the hub now holds (stats `conn`). */
+export interface HubConnectionInfo {
+  /** `<zhttp-sender>:<id>`. */
+  readonly cid: string;
+  readonly mode: HubMode;
+  readonly peerAddress?: string | undefined;
+}
+
+/**
+ * What stats and metrics observe (publish.md §9). Listeners run synchronously inside the
+ * hub; they must be cheap and must not throw (errors are logged and swallowed).
+ */
+export interface HubStatsEvents {
+  onConnectionAdded(cb: (c: HubConnectionInfo) => void): void;
+  onConnectionRemoved(cb: (cid: string, mode: HubMode) => void): void;
+  /** The number of `mode` subscribers of `channel` changed to `subscribers` (0: none left). */
+  onSubscribers(cb: (mode: HubMode, channel: string, subscribers: number) => void): void;
+  /** One item reached `count` (> 0) receivers over `transport`. */
+  onDelivered(cb: (channel: string, itemId: string | undefined, transport: HubTransport, count: number) => void): void;
+  /** A delivery was dropped (rate limiter over `message_hwm`, full session queue, …). */
+  onDropped(cb: (channel: string, cid: string, reason: string) => void): void;
+}
+
+/**
+ * Rate and queue limit in front of each (item × subscriber) delivery (publish.md §5,
+ * `message_rate` / `message_hwm`). `submit` runs `run` now or later and returns false
+ * when the delivery was dropped (bucket over its high-water mark).
+ */
+export interface DeliveryLimiter {
+  submit(bucket: string, weight: number, run: () => void): boolean;
+  /** The configured high-water mark, for the drop log line. */
+  readonly hwm: number;
+  close(): void;
+}
+
 export type Hub = PublishSink & HubState & HubEvents;

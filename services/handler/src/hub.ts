@@ -4,7 +4,9 @@
  * place where the sequencer (publish.md §3) plugs in; the default stage delivers at once.
  */
 import { applyDeliveryFilters, type FilterContext, type PublishItem } from '@pushpin-ts/grip';
-import type { Hub } from './hub-api.js';
+import type {
+  DeliveryLimiter, Hub, HubConnectionInfo, HubMode, HubStatsEvents, HubTransport,
+} from './hub-api.js';
 import type { HandlerLog } from './log.js';
 import { encodeBodySegment } from './stream-packet.js';
 import type { TimerWheel, WheelTimer } from './timer-wheel.js';
@@ -45,6 +47,16 @@ export interface Subscriber {
   deliver(p: PreparedItem, sub: ChannelSub): void;
   /** The hub forgets this subscriber because another session took over its id. */
   abandon?(): void;
+  /** An item for `sub` was dropped by its delivery filters (prev-id tracking still advances). */
+  skipped?(p: PreparedItem, sub: ChannelSub): void;
+  /** Re-fetch from the backend (next link / long-poll retry): first subscription, `recover`. */
+  update?(priority: 'low' | 'high'): void;
+  /** Client address, for stats `conn` packets (optional). */
+  readonly peerAddress?: string | undefined;
+  /** `refresh` command: WebSocket sessions ask the proxy for a WebSocket-over-HTTP request. */
+  refresh?(): void;
+  /** Route id: the `message_rate` / `message_hwm` bucket (optional; default ''). */
+  readonly route?: string | undefined;
 }
 
 /** Where a sequencer sits: gets every valid item and calls `deliver` (now, later or never). */
@@ -59,6 +71,8 @@ const PASS_THROUGH: DeliveryStage = { push(item, deliver) { deliver(item); } };
 interface ChannelEntry {
   readonly name: string;
   readonly subs: Set<Subscriber>;
+  /** Subscribers per mode (stats `sub` packets). */
+  readonly modes: Record<SubscriberMode, number>;
   /** Until when a response-mode subscription keeps the channel alive after its last subscriber. */
   lingerUntil: number;
   lingerTimer: WheelTimer | undefined;
@@ -71,11 +85,17 @@ export interface SubscriptionHubOptions {
   subscriptionLinger: number;
 }
 
-export class SubscriptionHub implements Hub {
+export class SubscriptionHub implements Hub, HubStatsEvents {
   private readonly byChannel = new Map<string, ChannelEntry>();
   private readonly conns = new Map<string, Subscriber>();
   private readonly added: Array<(c: string) => void> = [];
   private readonly removed: Array<(c: string) => void> = [];
+  private readonly connAdded: Array<(c: HubConnectionInfo) => void> = [];
+  private readonly connRemoved: Array<(cid: string, mode: HubMode) => void> = [];
+  private readonly subsChanged: Array<(mode: HubMode, channel: string, n: number) => void> = [];
+  private readonly delivered: Array<(channel: string, id: string | undefined, t: HubTransport, n: number) => void> = [];
+  private readonly droppedCbs: Array<(channel: string, cid: string, reason: string) => void> = [];
+  private limiter: DeliveryLimiter | undefined;
   private stage: DeliveryStage = PASS_THROUGH;
   private readonly lingerMs: number;
   private readonly deliverBound = (item: PublishItem): void => this.deliver(item);
@@ -86,6 +106,9 @@ export class SubscriptionHub implements Hub {
 
   /** Puts a stage (sequencer) in front of delivery. */
   setStage(stage: DeliveryStage): void { this.stage = stage; }
+
+  /** Puts a rate limiter (`message_rate` / `message_hwm`) in front of each delivery. */
+  setLimiter(limiter: DeliveryLimiter | undefined): void { this.limiter = limiter; }
 
   // ---- PublishSink ----
 
@@ -109,6 +132,8 @@ export class SubscriptionHub implements Hub {
     const f = item.formats;
     const prepared = new PreparedItem(item);
     let receivers = 0;
+    let nResponse = 0, nStream = 0, nWs = 0, drops = 0;
+    const limiter = this.limiter;
     let ctx: FilterContext | undefined;
     for (const s of entry.subs) {
       switch (s.mode) {
@@ -122,17 +147,56 @@ export class SubscriptionHub implements Hub {
         ctx ??= { subMeta: s.meta, pubMeta: item.meta, channels: s.channelNames, prevIds: {} };
         ctx.subMeta = s.meta;
         ctx.channels = s.channelNames;
-        if (applyDeliveryFilters(cs.filters, ctx) === 'drop') continue;
+        if (applyDeliveryFilters(cs.filters, ctx) === 'drop') {
+          if (s.skipped) {
+            // through the limiter too, so prev-id tracking sees items in publish order
+            const skip = (): void => {
+              if (!entry.subs.has(s)) return;
+              try { s.skipped!(prepared, cs); } catch (err) { this.opts.log.warn({ err: String(err), channel: item.channel, cid: s.cid }, 'publish: skip handling failed'); }
+            };
+            if (limiter) limiter.submit(s.route ?? '', 1, skip);
+            else skip();
+          }
+          continue;
+        }
+      }
+      if (limiter && !limiter.submit(s.route ?? '', 1, () => this.deliverLater(entry, s, prepared, cs))) {
+        if (drops++ === 0) {
+          const route = s.route ? ` for route ${s.route}` : '';
+          this.opts.log.warn({ channel: item.channel, cid: s.cid, hwm: limiter.hwm, ...(s.route ? { route: s.route } : {}) },
+            `exceeded publish hwm (${limiter.hwm})${route}, dropping message`);
+        }
+        this.emitDropped(item.channel, s.cid, 'hwm');
+        continue;
       }
       receivers++;
-      try {
-        s.deliver(prepared, cs);
-      } catch (err) {
-        this.opts.log.warn({ err: String(err), channel: item.channel, cid: s.cid }, 'publish: delivery to connection failed');
-      }
+      if (s.mode === 'stream') nStream++; else if (s.mode === 'response') nResponse++; else nWs++;
+      if (!limiter) this.deliverTo(s, prepared, cs);
+    }
+    if (drops > 1) this.opts.log.warn({ channel: item.channel, dropped: drops }, 'publish: deliveries dropped over the hwm');
+    if (this.delivered.length) {
+      if (nResponse) this.emitDelivered(item.channel, item.id, 'http-response', nResponse);
+      if (nStream) this.emitDelivered(item.channel, item.id, 'http-stream', nStream);
+      if (nWs) this.emitDelivered(item.channel, item.id, 'ws-message', nWs);
     }
     this.opts.log.debug({ channel: item.channel, receivers }, 'publish');
   }
+
+  private deliverTo(s: Subscriber, prepared: PreparedItem, cs: ChannelSub): void {
+    try {
+      s.deliver(prepared, cs);
+    } catch (err) {
+      this.opts.log.warn({ err: String(err), channel: prepared.item.channel, cid: s.cid }, 'publish: delivery to connection failed');
+    }
+  }
+
+  /** A rate-limited delivery: only if the subscriber is still on the channel. */
+  private deliverLater(entry: ChannelEntry, s: Subscriber, prepared: PreparedItem, cs: ChannelSub): void {
+    if (entry.subs.has(s)) this.deliverTo(s, prepared, cs);
+  }
+
+  /** Reports a delivery dropped elsewhere (e.g. a full session queue) to stats and metrics. */
+  reportDropped(channel: string, cid: string, reason: string): void { this.emitDropped(channel, cid, reason); }
 
   // ---- sessions ----
 
@@ -141,13 +205,20 @@ export class SubscriptionHub implements Hub {
     const prev = this.conns.get(s.cid);
     if (prev && prev !== s) this.removeConnection(prev);
     this.conns.set(s.cid, s);
+    if (prev !== s) {
+      const info: HubConnectionInfo = { cid: s.cid, mode: s.mode, ...(s.peerAddress !== undefined ? { peerAddress: s.peerAddress } : {}) };
+      for (const cb of this.connAdded) this.safe(() => cb(info), s.cid);
+    }
     return prev !== s ? prev : undefined;
   }
 
   /** Unsubscribes every channel of `s` and forgets it. */
   removeConnection(s: Subscriber): void {
     for (const ch of s.subs.keys()) this.unsubscribe(s, ch);
-    if (this.conns.get(s.cid) === s) this.conns.delete(s.cid);
+    if (this.conns.get(s.cid) === s) {
+      this.conns.delete(s.cid);
+      for (const cb of this.connRemoved) this.safe(() => cb(s.cid, s.mode), s.cid);
+    }
   }
 
   connection(cid: string): Subscriber | undefined { return this.conns.get(cid); }
@@ -155,24 +226,33 @@ export class SubscriptionHub implements Hub {
   subscribe(s: Subscriber, channel: string): void {
     let e = this.byChannel.get(channel);
     if (!e) {
-      e = { name: channel, subs: new Set(), lingerUntil: 0, lingerTimer: undefined };
+      e = { name: channel, subs: new Set(), modes: { response: 0, stream: 0, ws: 0 }, lingerUntil: 0, lingerTimer: undefined };
       this.byChannel.set(channel, e);
       this.emit(this.added, channel);
     } else if (e.lingerTimer) {
       this.opts.wheel.cancel(e.lingerTimer);
       e.lingerTimer = undefined;
     }
+    if (e.subs.has(s)) return;
     e.subs.add(s);
+    this.emitSubscribers(s.mode, channel, ++e.modes[s.mode]);
   }
 
   unsubscribe(s: Subscriber, channel: string): void {
     const e = this.byChannel.get(channel);
     if (!e || !e.subs.delete(s)) return;
+    this.emitSubscribers(s.mode, channel, --e.modes[s.mode]);
     if (s.mode === 'response' && this.lingerMs > 0) e.lingerUntil = this.opts.wheel.now() + this.lingerMs;
     if (e.subs.size === 0) this.maybeRemove(e);
   }
 
   subscriberCount(channel: string): number { return this.byChannel.get(channel)?.subs.size ?? 0; }
+
+  /** The channel is subscribed (or lingering after its last response-mode subscriber). */
+  hasChannel(channel: string): boolean { return this.byChannel.has(channel); }
+
+  /** Current subscribers of a channel (a copy, safe to iterate while sessions change). */
+  subscribersOf(channel: string): Subscriber[] { return [...(this.byChannel.get(channel)?.subs ?? [])]; }
 
   private maybeRemove(e: ChannelEntry): void {
     if (e.subs.size > 0 || this.byChannel.get(e.name) !== e) return;
@@ -184,6 +264,22 @@ export class SubscriptionHub implements Hub {
     }
     this.byChannel.delete(e.name);
     this.emit(this.removed, e.name);
+  }
+
+  private safe(fn: () => void, what: string): void {
+    try { fn(); } catch (err) { this.opts.log.warn({ err: String(err), what }, 'hub: stats listener failed'); }
+  }
+
+  private emitSubscribers(mode: HubMode, channel: string, n: number): void {
+    for (const cb of this.subsChanged) this.safe(() => cb(mode, channel, n), channel);
+  }
+
+  private emitDelivered(channel: string, id: string | undefined, t: HubTransport, n: number): void {
+    for (const cb of this.delivered) this.safe(() => cb(channel, id, t, n), channel);
+  }
+
+  private emitDropped(channel: string, cid: string, reason: string): void {
+    for (const cb of this.droppedCbs) this.safe(() => cb(channel, cid, reason), channel);
   }
 
   private emit(list: Array<(c: string) => void>, channel: string): void {
@@ -198,12 +294,28 @@ export class SubscriptionHub implements Hub {
 
   recover(): void {
     this.stage.reset?.();
-    this.opts.log.info({ connections: this.conns.size }, 'recover: last ids cleared (retry of held sessions not supported yet)');
+    let updated = 0;
+    for (const s of [...this.conns.values()]) {
+      if (!s.update) continue;
+      updated++;
+      try { s.update('low'); } catch (err) { this.opts.log.warn({ err: String(err), cid: s.cid }, 'recover: session update failed'); }
+    }
+    this.opts.log.info({ connections: this.conns.size, updated }, 'recover: last ids cleared, HTTP sessions updated');
   }
 
   refresh(target: { cid: string } | { channel: string }): boolean {
-    if ('cid' in target) return this.conns.has(target.cid);
+    if ('cid' in target) {
+      const s = this.conns.get(target.cid);
+      if (!s) return false;
+      this.refreshOne(s);
+      return true;
+    }
+    for (const s of this.subscribersOf(target.channel)) this.refreshOne(s);
     return true;
+  }
+
+  private refreshOne(s: Subscriber): void {
+    try { s.refresh?.(); } catch (err) { this.opts.log.warn({ err: String(err), cid: s.cid }, 'refresh: session refresh failed'); }
   }
 
   channels(): Iterable<string> { return this.byChannel.keys(); }
@@ -212,9 +324,15 @@ export class SubscriptionHub implements Hub {
 
   onChannelAdded(cb: (channel: string) => void): void { this.added.push(cb); }
   onChannelRemoved(cb: (channel: string) => void): void { this.removed.push(cb); }
+  onConnectionAdded(cb: (c: HubConnectionInfo) => void): void { this.connAdded.push(cb); }
+  onConnectionRemoved(cb: (cid: string, mode: HubMode) => void): void { this.connRemoved.push(cb); }
+  onSubscribers(cb: (mode: HubMode, channel: string, subscribers: number) => void): void { this.subsChanged.push(cb); }
+  onDelivered(cb: (channel: string, itemId: string | undefined, transport: HubTransport, count: number) => void): void { this.delivered.push(cb); }
+  onDropped(cb: (channel: string, cid: string, reason: string) => void): void { this.droppedCbs.push(cb); }
 
   /** Stops linger timers (shutdown). */
   close(): void {
     for (const e of this.byChannel.values()) this.opts.wheel.cancel(e.lingerTimer);
+    this.limiter?.close();
   }
 }

@@ -5,6 +5,7 @@ import { loadConfig, type PushpinConfig } from '@pushpin-ts/config';
 import { createLogger, watchParent, type Logger } from '@pushpin-ts/log';
 import { effectiveLogLevel, parseArgs, USAGE, type HandlerArgs } from './args.js';
 import { startHandlerApp } from './handler-app.js';
+import { bindProxyFacing } from './proxy-bind.js';
 import { loadPublishInputs } from './publish-inputs.js';
 
 const VERSION = '1.36.0';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fatal(`config: ${(err as Error).message}`);
   }
+  if (args.proxyBind) config = bindProxyFacing(config);
 
   const log: Logger = createLogger({ service: 'handler', level: effectiveLogLevel(args), ...(args.logFile ? { file: args.logFile } : {}) });
   for (const w of config.warnings) log.warn({ code: w.code, file: w.file, line: w.line }, w.message);

@@ -5,6 +5,8 @@ import type { GripSigner } from './grip-signing.js';
 import type { Log } from './log.js';
 import { ProxySession, type SessionContext } from './proxy-session.js';
 import type { ProxySettings } from './settings.js';
+import type { WsControlLink } from './wsoh/ws-control-link.js';
+import type { CustomTargets } from './zhttp-target.js';
 
 export interface ProxyAppDeps {
   log: Log;
@@ -14,6 +16,10 @@ export interface ProxyAppDeps {
   zurl: ZhttpInitiator;
   /** The handler's accept socket; undefined = no handler (GRIP responses get 500). */
   accept: ZrpcClient | undefined;
+  /** WS-control link to the handler (GRIP WebSocket sessions). */
+  wsControl?: WsControlLink;
+  /** Sockets of `zhttp/` and `zhttpreq/` route targets. */
+  custom?: CustomTargets;
 }
 
 /** Turns the handler's ZRPC `accept` method into an {@link AcceptService}. */
@@ -38,6 +44,8 @@ export class ProxyApp {
       zurl: deps.zurl,
       accept: deps.accept ? zrpcAcceptService(deps.accept, deps.settings.acceptTimeoutMs) : undefined,
       onDone: () => { this.open--; },
+      wsControl: deps.wsControl,
+      custom: deps.custom,
     };
   }
 

@@ -10,11 +10,17 @@ export interface ProxyArgs {
   routes: string[];
   libdir?: string;
   set: Array<[string, string]>;
+  /** `--id`: ZHTTP instance id / ROUTER identity; `{pid}` and `{hostname}` are substituted. Default `pushpin-proxy_{pid}`. */
+  id?: string;
+  /** `--handler-connect`: connect the handler-facing sockets instead of binding them (the handler binds). */
+  handlerConnect: boolean;
+  /** `--zhttp-timeout`: ms a `zhttp/`/`zhttpreq/` handler has to start its answer. */
+  zhttpTimeoutMs?: number;
   /** Options we do not know; reported as warnings, not fatal. */
   unknown: string[];
 }
 
-const VALUED = new Set(['config', 'ipc-prefix', 'loglevel', 'logfile', 'route', 'libdir', 'set']);
+const VALUED = new Set(['config', 'ipc-prefix', 'loglevel', 'logfile', 'route', 'libdir', 'set', 'id', 'zhttp-timeout']);
 
 /**
  * Parses `--name=value` and `--name value` forms.
@@ -22,7 +28,7 @@ const VALUED = new Set(['config', 'ipc-prefix', 'loglevel', 'logfile', 'route', 
  * @example parseArgs(['--config=/etc/pushpin/pushpin.conf', '--route', '* test']).routes // ['* test']
  */
 export function parseArgs(argv: readonly string[]): ProxyArgs {
-  const out: ProxyArgs = { config: '', routes: [], set: [], unknown: [] };
+  const out: ProxyArgs = { config: '', routes: [], set: [], unknown: [], handlerConnect: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) { out.unknown.push(arg); continue; }
@@ -54,6 +60,17 @@ export function parseArgs(argv: readonly string[]): ProxyArgs {
         break;
       }
       case 'quiet-check': break;
+      case 'id':
+        if (!value) throw new ProxyArgsError('--id needs a non-empty value');
+        out.id = value;
+        break;
+      case 'handler-connect': out.handlerConnect = true; break;
+      case 'zhttp-timeout': {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n <= 0) throw new ProxyArgsError(`--zhttp-timeout must be a positive number of ms, got "${value}"`);
+        out.zhttpTimeoutMs = n;
+        break;
+      }
       default: out.unknown.push(arg);
     }
   }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, logLevelFor, type PushpinConfig } from '@pushpin-ts/config';
@@ -7,7 +8,9 @@ import { parseArgs, type ProxyArgs } from './args.js';
 import { GripSigner } from './grip-signing.js';
 import { RoutesSource } from './routes-source.js';
 import { proxySettings } from './settings.js';
-import { buildSockets } from './sockets.js';
+import { buildSockets, connectHandlerFacing } from './sockets.js';
+import { CustomTargets } from './zhttp-target.js';
+import { WsControlLink } from './wsoh/ws-control-link.js';
 
 const defaultLibdir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../config');
 
@@ -29,7 +32,8 @@ try {
   fail((err as Error).message);
 }
 
-const instanceId = `pushpin-proxy_${process.pid}`;
+if (args.handlerConnect) cfg = connectHandlerFacing(cfg);
+const instanceId = (args.id ?? 'pushpin-proxy_{pid}').replaceAll('{pid}', String(process.pid)).replaceAll('{hostname}', os.hostname());
 const log = createLogger({
   service: 'proxy',
   level: args.logLevel ?? logLevelFor(cfg.runner.logLevel, 'proxy'),
@@ -40,22 +44,32 @@ for (const w of cfg.warnings) log.warn({ code: w.code }, w.message);
 
 const routes = new RoutesSource({ file: cfg.proxy.routesfile, lines: args.routes }, log);
 const signer = new GripSigner(cfg.proxy.sigIss, cfg.proxy.sigKey, cfg.proxy.upstreamKey, log);
-routes.onReload = () => signer.clear();
+// --zhttp-timeout, else PUSHPIN_ZHTTP_TIMEOUT_MS (lets a runner-started proxy be tuned), else 30 s
+const envTimeout = Number(process.env['PUSHPIN_ZHTTP_TIMEOUT_MS']);
+const zhttpTimeoutMs = args.zhttpTimeoutMs ?? (Number.isInteger(envTimeout) && envTimeout > 0 ? envTimeout : undefined);
+const custom = new CustomTargets({ instanceId, log, ...(zhttpTimeoutMs !== undefined ? { timeoutMs: zhttpTimeoutMs } : {}) });
+// custom targets' sockets are bound as soon as a route names them, so handlers can connect first
+routes.onReload = () => { signer.clear(); custom.prepare(routes.table.routes.flatMap((r) => r.targets)); };
 routes.load();
 routes.watch();
 
 let app: ProxyApp | undefined;
+let wsControl: WsControlLink | undefined;
 let sockets: ReturnType<typeof buildSockets>;
 try {
   sockets = buildSockets(cfg, instanceId, log, {
     client: (s) => app?.onClientSession(s),
     internal: (s) => app?.onInternalSession(s),
+    isConnected: (cid) => wsControl?.has(cid) ?? false,
   });
 } catch (err) {
   log.error({ err: (err as Error).message }, 'cannot set up sockets');
   fail((err as Error).message);
 }
-app = new ProxyApp({ log, settings: proxySettings(cfg), routes: () => routes.table, signer, zurl: sockets.zurl, accept: sockets.accept });
+wsControl = new WsControlLink(instanceId, sockets.wsControlOut, log);
+if (sockets.wsControlIn) sockets.wsControlIn.onMessage = (frames) => wsControl?.onFrame(frames);
+wsControl.start();
+app = new ProxyApp({ log, settings: proxySettings(cfg), routes: () => routes.table, signer, zurl: sockets.zurl, accept: sockets.accept, wsControl, custom });
 
 try {
   await sockets.start();
@@ -72,6 +86,8 @@ function stop(signal: string): void {
   stopping = true;
   log.info({ signal }, 'stopping');
   routes.close();
+  wsControl?.stop();
+  custom.close();
   sockets.close();
   log.flush?.();
   setTimeout(() => process.exit(0), 100).unref();

@@ -1,4 +1,4 @@
-import type { HttpTarget, Route, RouteTable, Target } from '@pushpin-ts/config';
+import type { HttpTarget, Route, RouteTable, Target, ZhttpReqTarget, ZhttpTarget } from '@pushpin-ts/config';
 import { isGripResponse, statusReason } from '@pushpin-ts/grip';
 import { withCors } from './cors.js';
 import type { AcceptArgs, EndReason, Header, InitiatorSession, Packet, ResponderSession, ResponseData, ZhttpInitiator } from '@pushpin-ts/zhttp';
@@ -14,6 +14,9 @@ import type { ProxySettings } from './settings.js';
 import { targetHeaders, zurlFirstPacket } from './target-request.js';
 import { testTargetResponse, TEST_MAX_BODY } from './test-target.js';
 import { WsProxySession } from './ws-session.js';
+import { customFirstPacket, type CustomTargets, failureStatus, type ReqFailure } from './zhttp-target.js';
+import { isWsEventsRequest } from './wsoh/woh-http.js';
+import type { WsControlLink } from './wsoh/ws-control-link.js';
 
 /** Receive window granted to condure for request bodies and to zurl for response bodies. */
 export const WINDOW = 200_000;
@@ -33,10 +36,14 @@ export interface SessionContext {
   readonly accept: AcceptService | undefined;
   /** Called once when the session is over (for the open-request count). */
   onDone(): void;
+  /** Sockets of `zhttp/` and `zhttpreq/` route targets; undefined = such targets answer 502. */
+  readonly custom?: CustomTargets | undefined;
+  /** WS-control link to the handler (GRIP WebSocket sessions); undefined = none. */
+  readonly wsControl?: WsControlLink | undefined;
 }
 
 type Phase =
-  | 'start' | 'test-wait-body' | 'forwarding' | 'relaying'
+  | 'start' | 'test-wait-body' | 'req-wait-body' | 'req-waiting' | 'forwarding' | 'relaying'
   | 'grip-buffering' | 'grip-wait-body' | 'handoff' | 'finishing' | 'done';
 
 /**
@@ -66,6 +73,9 @@ export class ProxySession {
   private grip: { head: ResponseData; chunks: Buffer[]; size: number } | undefined;
   private code: number | undefined;
   private finished = false;
+  /** Custom targets: cancels the pending req-mode request / the answer-start timer. */
+  private reqCancel: (() => void) | undefined;
+  private answerTimer: NodeJS.Timeout | undefined;
   private readonly log: Log;
 
   constructor(private readonly ctx: SessionContext, private readonly cs: ResponderSession, private readonly internal = false) {
@@ -147,18 +157,112 @@ export class ProxySession {
         this.maybeRunTest();
         return;
       case 'http':
+        if (target.overHttp && !this.trusted && !this.internal && isWsEventsRequest(this.req.headers)) {
+          // websocket-over-http.md §1: clients may not speak the events protocol themselves
+          this.respondText(403, 'Client not allowed to send WebSocket events directly.');
+          return;
+        }
         this.openBackend(target);
         return;
-      default:
+      case 'zhttp':
+        if (this.ctx.custom) { this.openCustomStream(target); return; }
         this.log.warn({ route: route.id, target: target.type }, 'route target type not supported by this proxy');
         this.respondError(`Error: ${target.type} targets are not supported.`);
+        return;
+      case 'zhttpreq':
+        if (this.ctx.custom) { this.phase = 'req-wait-body'; this.maybeRunReq(target); return; }
+        this.log.warn({ route: route.id, target: target.type }, 'route target type not supported by this proxy');
+        this.respondError(`Error: ${target.type} targets are not supported.`);
+        return;
+      default:
+        this.log.warn({ route: route.id, target: (target as Target).type }, 'route target type not supported by this proxy');
+        this.respondError(`Error: ${(target as Target).type} targets are not supported.`);
     }
+  }
+
+  // ---- custom ZHTTP targets (zhttp-target.ts) ------------------------------------------
+
+  /** `zhttp/`: the same stream session as towards zurl, on the target's own sockets. */
+  private openCustomStream(t: ZhttpTarget): void {
+    const ep = this.ctx.custom!.stream(t);
+    this.phase = 'forwarding';
+    this.tried.push(`zhttp/${t.spec}`);
+    this.startAnswerTimer(t.spec);
+    void ep.ready.then(this.guard((ok: boolean) => {
+      if (this.finished || this.phase !== 'forwarding' || this.zs) return;
+      if (!ok) { this.respondError(`Error: cannot bind zhttp/${t.spec}`); return; }
+      // body that arrived while the sockets were being bound goes in the first packet
+      if (this.body.overflow) { this.respondError(`Error: request body too large to start zhttp/${t.spec}`); return; }
+      const first = customFirstPacket(this.req, this.route!, this.outHeaders);
+      const initial = this.body.copy();
+      if (initial.length) first.body = initial;
+      if (!this.body.done) first.more = true;
+      this.startBackendSession(ep.initiator.open(), first);
+    }));
+  }
+
+  /** `zhttpreq/`: one request with the whole body, one complete answer. */
+  private maybeRunReq(t: ZhttpReqTarget): void {
+    if (!this.body.done && !this.body.overflow) return;
+    if (this.body.overflow) { this.respondText(413, 'Request too large for a zhttpreq target.'); return; }
+    this.phase = 'req-waiting';
+    this.tried.push(`zhttpreq/${t.spec}`);
+    const first = customFirstPacket(this.req, this.route!, this.outHeaders);
+    const req = { method: first.method!, uri: first.uri!, headers: first.headers!, body: this.body.copy() };
+    this.reqCancel = this.ctx.custom!.request(t, req, this.guard((r: { response: ResponseData } | { failure: ReqFailure; detail: string }) => {
+      this.reqCancel = undefined;
+      if (this.finished || this.phase !== 'req-waiting') return;
+      if ('failure' in r) {
+        this.log.warn({ target: `zhttpreq/${t.spec}`, failure: r.failure, detail: r.detail }, 'custom zhttpreq handler failed');
+        this.respondText(failureStatus(r.failure), this.debug ? r.detail : MESSAGES.proxyError);
+        return;
+      }
+      this.onCustomAnswer(r.response);
+    }));
+  }
+
+  /** A complete answer from a req-mode handler: GRIP handoff or relay, as for HTTP backends. */
+  private onCustomAnswer(resp: ResponseData): void {
+    if (this.gripApplies(resp.headers)) {
+      this.grip = { head: { ...resp, body: EMPTY }, chunks: [resp.body], size: resp.body.length };
+      if (this.grip.size > BUFFER_MAX) { this.respondError(`GRIP instruct response too large from ${this.tried.at(-1)}`); return; }
+      this.gripResponseComplete();
+      return;
+    }
+    let headers = relayResponseHeaders(resp.headers);
+    if (this.ctx.settings.autoCrossOrigin || this.route!.aco) headers = withCors(headers, this.req.headers);
+    this.respond({ ...resp, headers });
+  }
+
+  /** A custom handler must start answering within the timeout, or the client gets 502. */
+  private startAnswerTimer(spec: string): void {
+    const ms = this.ctx.custom!.timeoutMs;
+    this.answerTimer = setTimeout(this.guard(() => {
+      this.answerTimer = undefined;
+      if (this.finished || this.phase !== 'forwarding') return;
+      this.log.warn({ target: `zhttp/${spec}`, ms }, 'custom zhttp handler did not answer in time');
+      this.respondText(502, this.debug ? `Error: no answer from zhttp/${spec} within ${ms} ms` : MESSAGES.proxyError);
+    }), ms);
+  }
+
+  private stopAnswerTimer(): void {
+    if (this.answerTimer) clearTimeout(this.answerTimer);
+    this.answerTimer = undefined;
   }
 
   private openBackend(t: HttpTarget): void {
     const retry = this.tried.length > 0;
     this.tried.push(`${t.host}:${t.port}`);
-    const zs = this.ctx.zurl.open();
+    const first = zurlFirstPacket(this.req, this.route!, t, this.outHeaders);
+    const initial = retry ? this.body.copy() : this.firstBody;
+    if (initial.length) first.body = initial;
+    if (!this.body.done) first.more = true;
+    this.log.debug({ uri: first.uri, connect: `${t.host}:${t.port}` }, 'forwarding to target');
+    this.startBackendSession(this.ctx.zurl.open(), first);
+  }
+
+  /** Starts the backend side of the session (zurl or a `zhttp/` handler) with its first packet. */
+  private startBackendSession(zs: InitiatorSession, first: Omit<Packet, 'from' | 'id' | 'seq'>): void {
     this.zs = zs;
     this.respIn = 0;
     this.backendGranted = 0;
@@ -166,12 +270,7 @@ export class ProxySession {
     zs.ondata = this.guard((p: Packet) => { if (zs === this.zs) this.onBackendData(p); });
     zs.oncredit = this.guard(() => { if (zs === this.zs) this.grantClient(); });
     zs.onend = this.guard((reason: EndReason, p?: Packet) => { if (zs === this.zs) this.onBackendEnd(reason, p); });
-    const first = zurlFirstPacket(this.req, this.route!, t, this.outHeaders);
-    const initial = retry ? this.body.copy() : this.firstBody;
-    if (initial.length) first.body = initial;
-    if (!this.body.done) first.more = true;
     this.phase = 'forwarding';
-    this.log.debug({ uri: first.uri, connect: `${t.host}:${t.port}`, zid: zs.id }, 'forwarding to target');
     zs.start(first);
   }
 
@@ -204,6 +303,10 @@ export class ProxySession {
       case 'test-wait-body':
         this.maybeRunTest();
         this.grantClient();
+        return;
+      case 'req-wait-body':
+        this.grantClient();
+        if (this.target?.type === 'zhttpreq') this.maybeRunReq(this.target);
         return;
       case 'forwarding':
       case 'relaying':
@@ -245,6 +348,7 @@ export class ProxySession {
   // ---- backend side --------------------------------------------------------------------
 
   private onBackendResponse(p: Packet): void {
+    this.stopAnswerTimer();
     const code = p.code ?? 200;
     const head: ResponseData = { code, reason: p.reason ?? statusReason(code), headers: p.headers ?? [], body: EMPTY };
     const b = p.body ?? EMPTY;
@@ -438,6 +542,9 @@ export class ProxySession {
     if (this.finished) return;
     this.finished = true;
     this.phase = 'done';
+    this.stopAnswerTimer();
+    this.reqCancel?.();
+    this.reqCancel = undefined;
     this.closeBackend(true);
     if (!logged && this.req) this.log.info(this.summary(), this.code === undefined ? 'request ended without response' : 'request done');
     this.ctx.onDone();

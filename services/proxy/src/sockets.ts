@@ -13,6 +13,10 @@ export interface ProxySockets {
   intreq: ZhttpResponder | undefined;
   zurl: ZhttpInitiator;
   accept: ZrpcClient | undefined;
+  /** WS-control towards the handler (bound PUSH `handler_ws_control_out_spec`). */
+  wsControlOut: Sender | undefined;
+  /** WS-control from the handler (bound PULL `handler_ws_control_in_spec`); set `onMessage`. */
+  wsControlIn: Receiver | undefined;
   start(): Promise<void>;
   close(): void;
 }
@@ -20,6 +24,8 @@ export interface ProxySockets {
 export interface SessionHandlers {
   client(s: ResponderSession): void;
   internal(s: ResponderSession): void;
+  /** Command socket `conncheck`: is this WebSocket connection id held here? */
+  isConnected?(cid: string): boolean;
 }
 
 function need(specs: readonly string[], key: string): string[] {
@@ -30,8 +36,8 @@ function need(specs: readonly string[], key: string): string[] {
 /**
  * Builds every socket from `[proxy]` specs. Connects to the connection manager and zurl, binds
  * the handler-facing ones (accept, inspect, retry, ws-control, stats, command, intreq). The
- * retry, ws-control, stats, command and inspect sockets are bound so a handler can attach; the
- * proxy does not use them yet.
+ * ws-control pair carries GRIP WebSocket sessions (see wsoh/ws-control-link.ts); retry, stats
+ * and inspect are bound so a handler can attach but are not used yet.
  * @throws ProxyArgsError when the connection manager or zurl specs are missing.
  */
 export function buildSockets(cfg: PushpinConfig, instanceId: string, log: Log, handlers: SessionHandlers): ProxySockets {
@@ -67,10 +73,17 @@ export function buildSockets(cfg: PushpinConfig, instanceId: string, log: Log, h
   const accept = p.handlerAcceptSpec ? new ZrpcClient([p.handlerAcceptSpec], true, log) : undefined;
   // with no handler attached, fail the send at once instead of delivering a stale accept later
   if (accept) accept.sock.sendTimeout = 0;
-  const idle = idleSockets(cfg, log, fileMode);
+  const one = (spec: string) => ({ specs: [spec], bind: true, ...fileMode });
+  // with `--handler-connect` (several proxies, the handler binds) the handler publishes items
+  // addressed `<proxy-id> ` on a PUB; a single proxy gets them on Pushpin's PULL
+  const sharedHandler = p.handlerWsControlInSpec.startsWith('>');
+  const wsControlIn = p.handlerWsControlInSpec ? new Receiver(sharedHandler ? 'sub' : 'pull', one(p.handlerWsControlInSpec), log) : undefined;
+  if (sharedHandler) wsControlIn?.subscribe(`${instanceId} `);
+  const wsControlOut = p.handlerWsControlOutSpec ? new Sender('push', one(p.handlerWsControlOutSpec), log) : undefined;
+  const idle: Startable[] = [...idleSockets(cfg, log, fileMode, handlers), ...(wsControlIn ? [wsControlIn] : []), ...(wsControlOut ? [wsControlOut] : [])];
 
   return {
-    client, intreq, zurl, accept,
+    client, intreq, zurl, accept, wsControlIn, wsControlOut,
     async start() {
       // handler-facing sockets bind first so a handler starting at the same time finds them
       await accept?.start();
@@ -93,7 +106,27 @@ export function buildSockets(cfg: PushpinConfig, instanceId: string, log: Log, h
 
 interface Startable { start(): Promise<void>; close(): void }
 
-function idleSockets(cfg: PushpinConfig, log: Log, fileMode: { ipcFileMode?: number }): Startable[] {
+/** Proxy specs that face the connection manager or zurl; every other `…Spec(s)` key faces the handler. */
+const NOT_HANDLER_FACING = /^(condure|zurl|m2a)/;
+
+/**
+ * `--handler-connect`: prefixes every handler-facing spec with `>` so this proxy connects
+ * them and the handler binds them (attach() in @pushpin-ts/zhttp). Several proxy processes
+ * can then share one handler without per-instance endpoints (docs/scaling.md).
+ * @example connectHandlerFacing(cfg).proxy.handlerAcceptSpec // '>ipc:///run/pushpin-accept'
+ */
+export function connectHandlerFacing(cfg: PushpinConfig): PushpinConfig {
+  const p: Record<string, unknown> = { ...cfg.proxy };
+  const flip = (s: string): string => (s === '' || s.startsWith('>') ? s : `>${s.startsWith('@') ? s.slice(1) : s}`);
+  for (const [key, v] of Object.entries(p)) {
+    if (!/Specs?$/.test(key) || NOT_HANDLER_FACING.test(key)) continue;
+    if (typeof v === 'string') p[key] = flip(v);
+    else if (Array.isArray(v)) p[key] = v.map((x) => (typeof x === 'string' ? flip(x) : x));
+  }
+  return Object.freeze({ ...cfg, proxy: Object.freeze(p) as PushpinConfig['proxy'] });
+}
+
+function idleSockets(cfg: PushpinConfig, log: Log, fileMode: { ipcFileMode?: number }, handlers: SessionHandlers): Startable[] {
   const p = cfg.proxy;
   const out: Startable[] = [];
   const one = (spec: string) => ({ specs: [spec], bind: true, ...fileMode });
@@ -103,17 +136,14 @@ function idleSockets(cfg: PushpinConfig, log: Log, fileMode: { ipcFileMode?: num
     r.onMessage = (frames) => log.warn({ parts: frames.length }, 'retry packet from handler ignored (retry is not supported yet)');
     out.push(r);
   }
-  if (p.handlerWsControlInSpec) {
-    const r = new Receiver('pull', one(p.handlerWsControlInSpec), log);
-    r.onMessage = (frames) => log.debug({ parts: frames.length }, 'ws-control packet from handler ignored (no GRIP WebSocket sessions)');
-    out.push(r);
-  }
-  if (p.handlerWsControlOutSpec) out.push(new Sender('push', one(p.handlerWsControlOutSpec), log));
   if (p.statsSpec) out.push(new Sender('pub', one(p.statsSpec), log));
   if (p.commandSpec) {
     out.push(new ZrpcServer([p.commandSpec], true, log, (req) => {
-      // conncheck asks which WebSocket connection ids still exist; this proxy holds none
-      if (req.method === 'conncheck') return [];
+      // conncheck asks which of the given WebSocket connection ids still exist here
+      if (req.method === 'conncheck') {
+        const ids = Array.isArray(req.args['ids']) ? req.args['ids'] : [];
+        return ids.filter((id): id is Buffer => Buffer.isBuffer(id) && (handlers.isConnected?.(id.toString('latin1')) ?? false));
+      }
       throw new ZrpcCondition('method-not-found');
     }));
   }

@@ -10,7 +10,7 @@ import type { Logger } from '@pushpin-ts/log';
 import { Sender } from '@pushpin-ts/zhttp';
 import { startCommandServer } from '../command/index.js';
 import { zmqUris } from '../command/zmq-uris.js';
-import type { Hub } from '../hub-api.js';
+import type { Hub, HubStatsEvents } from '../hub-api.js';
 import { PublishInputError } from './errors.js';
 import { startHttpControl } from './http-control.js';
 import { PublishIntake } from './publish-intake.js';
@@ -113,12 +113,19 @@ export async function startPublishInputs(opts: PublishInputsOptions): Promise<Pu
       const s = new StatsPublisher((frame) => sender.send(frame), {
         from: instanceId, format,
         subscriptionTtl: h.statsSubscriptionTtl, connectionTtl: config.global.statsConnectionTtl,
-        reportInterval: h.statsReportInterval,
+        reportInterval: h.statsReportInterval, subscriptionLinger: h.subscriptionLinger,
         connectionCount: () => hub.connectionCount(), received: () => intake.received,
       });
       s.start();
       closers.push(() => s.close());
       stats = s;
+      // feed the stats from the hub when it reports changes (HubStatsEvents, hub-api.ts)
+      const ev = hub as Hub & Partial<HubStatsEvents>;
+      ev.onConnectionAdded?.((c) => s.connection(c.cid, { type: c.mode === 'ws' ? 'ws' : 'http', peerAddress: c.peerAddress }));
+      ev.onConnectionRemoved?.((cid) => s.disconnection(cid));
+      ev.onSubscribers?.((mode, channel, n) => s.subscription(mode, channel, n));
+      ev.onDelivered?.((channel, id, transport, n) => s.message(channel, id, transport, n));
+      ev.onDropped?.(() => s.dropped());
     }
   } catch (err) {
     log.error({ err: err instanceof Error ? err.message : String(err) }, 'publish inputs failed to start');

@@ -16,6 +16,8 @@ export type PublishSource = 'http' | 'pull' | 'sub' | 'command';
 export class PublishIntake {
   /** Items accepted so far (stats `report.received`). */
   received = 0;
+  /** Items accepted per input. */
+  readonly receivedBy: Record<PublishSource, number> = { http: 0, pull: 0, sub: 0, command: 0 };
 
   constructor(private readonly sink: PublishSink, private readonly log: Logger) {}
 
@@ -23,6 +25,7 @@ export class PublishIntake {
   publish(items: PublishItem[], source: PublishSource): void {
     if (items.length === 0) return;
     this.received += items.length;
+    this.receivedBy[source] += items.length;
     if (this.log.isLevelEnabled('debug')) {
       for (const item of items) this.log.debug({ source, channel: item.channel, id: item.id }, 'publish item received');
     }
