@@ -12,8 +12,8 @@ import {
   applyResponseFilters, FilterError, GripInstructError, parseInstruct, type Instruct,
 } from '@pushpin-ts/grip';
 import type { ChannelSub } from './hub.js';
-import { ERROR_BODY, ERROR_HEAD, type HoldContext, type ZhttpSessionLike } from './held-connection.js';
-import { ResponseHold } from './response-hold.js';
+import { ERROR_BODY, ERROR_HEAD, type HeldConnection, type HoldContext, type ZhttpSessionLike } from './held-connection.js';
+import { ResponseHold, type PendingItem } from './response-hold.js';
 import { StreamHold } from './stream-hold.js';
 import { isGripResponse } from '@pushpin-ts/grip';
 import type { InResponse, SessionOrigin } from './seq/index.js';
@@ -127,7 +127,7 @@ function prepareInstruct(instruct: Instruct, prefix: string, deps: AcceptDeps): 
 }
 
 /** Starts what the instruct says on an adopted session (accept, or the answer to a retried long-poll). */
-function startHold(s: ZhttpSessionLike, cid: string, instruct: Instruct, prep: PreparedInstruct, origin: SessionOrigin, deps: AcceptDeps): void {
+function startHold(s: ZhttpSessionLike, cid: string, instruct: Instruct, prep: PreparedInstruct, origin: SessionOrigin, deps: AcceptDeps): HeldConnection | undefined {
   const resp = instruct.response;
   if (prep.error) {
     deps.log.warn({ cid, err: prep.error }, 'accept: session failed');
@@ -140,20 +140,23 @@ function startHold(s: ZhttpSessionLike, cid: string, instruct: Instruct, prep: P
     case 'none':
       if (instruct.nextLink) {
         // the body continues with the next link's answer (grip.md §7.1)
-        new StreamHold(deps, s, cid, instruct, subs, origin).start(prep.body);
-        return;
+        const h = new StreamHold(deps, s, cid, instruct, subs, origin);
+        h.start(prep.body);
+        return h;
       }
       respondAndForget(s, { code: resp.code, reason: resp.reason, headers: resp.headers }, prep.body);
       return;
     case 'response': {
       const h = new ResponseHold(deps, s, cid, instruct, subs, origin);
-      h.resume = (answer) => resumeAfterRetry(s, cid, answer, origin, deps);
+      h.resume = (answer, pending) => resumeAfterRetry(s, cid, answer, origin, deps, pending);
       h.start();
-      return;
+      return h;
     }
-    case 'stream':
-      new StreamHold(deps, s, cid, instruct, subs, origin).start(prep.body);
-      return;
+    case 'stream': {
+      const h = new StreamHold(deps, s, cid, instruct, subs, origin);
+      h.start(prep.body);
+      return h;
+    }
   }
 }
 
@@ -164,7 +167,7 @@ const RELAY_DROP = new Set(['connection', 'keep-alive', 'content-encoding', 'tra
  * A retried long-poll's request was answered by the backend: a GRIP answer is processed like
  * a fresh accept on the same client session; anything else is relayed as is.
  */
-export function resumeAfterRetry(s: ZhttpSessionLike, cid: string, answer: InResponse, origin: SessionOrigin, deps: AcceptDeps): void {
+export function resumeAfterRetry(s: ZhttpSessionLike, cid: string, answer: InResponse, origin: SessionOrigin, deps: AcceptDeps, pending: ReadonlyArray<PendingItem> = []): void {
   if (s.ended) return;
   if (!isGripResponse(answer.headers)) {
     deps.log.debug({ cid, code: answer.code }, 'retried long-poll: plain answer relayed');
@@ -181,5 +184,11 @@ export function resumeAfterRetry(s: ZhttpSessionLike, cid: string, answer: InRes
     respondAndForget(s, ERROR_HEAD, origin.debug ? Buffer.from(`Failed to parse accept instructions: ${err.message}\n`) : ERROR_BODY);
     return;
   }
-  startHold(s, cid, instruct, prepareInstruct(instruct, origin.channelPrefix, deps), origin, deps);
+  const h = startHold(s, cid, instruct, prepareInstruct(instruct, origin.channelPrefix, deps), origin, deps);
+  // items published while the retry was in flight, for the channels the new hold is on
+  for (const p of pending) {
+    if (!h) break;
+    const sub = h.subs.get(p.channel);
+    if (sub) h.deliver(p.item, sub);
+  }
 }

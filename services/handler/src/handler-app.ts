@@ -10,6 +10,7 @@ import type { HandlerLog } from './log.js';
 import { TimerWheel } from './timer-wheel.js';
 import { startSeqServices } from './seq/start.js';
 import { startWsControl } from './ws/index.js';
+import { PublishLimiter } from './inputs/publish-limiter.js';
 
 export interface HandlerAppOptions {
   config: PushpinConfig;
@@ -33,6 +34,11 @@ export async function startHandlerApp(opts: HandlerAppOptions): Promise<HandlerA
   const h = config.handler;
   const wheel = new TimerWheel({ tickMs: opts.tickMs ?? 100, onError: (err) => log.error({ err: String(err) }, 'timer callback failed') });
   const hub = new SubscriptionHub({ wheel, log, subscriptionLinger: h.subscriptionLinger });
+  // message_rate / message_hwm (publish.md §5): <= 0 means unlimited, as in Pushpin
+  const limiter = h.messageRate > 0
+    ? new PublishLimiter({ rate: h.messageRate, hwm: h.messageHwm, onError: (err) => log.error({ err: String(err) }, 'rate-limited delivery failed') })
+    : undefined;
+  if (limiter) hub.setLimiter(limiter);
 
   if (!h.condureInStreamSpecs.length || !h.condureOutSpecs.length) {
     log.warn({}, 'no condure_in_stream_specs / condure_out_specs in [proxy]: held sessions cannot be served');
@@ -81,6 +87,7 @@ export async function startHandlerApp(opts: HandlerAppOptions): Promise<HandlerA
     hub, wheel, responder,
     close() {
       wsControl?.close();
+      limiter?.close();
       seq.close();
       wheel.stop();
       responder.stop();

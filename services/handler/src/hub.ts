@@ -192,7 +192,13 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
 
   /** A rate-limited delivery: only if the subscriber is still on the channel. */
   private deliverLater(entry: ChannelEntry, s: Subscriber, prepared: PreparedItem, cs: ChannelSub): void {
-    if (entry.subs.has(s)) this.deliverTo(s, prepared, cs);
+    if (entry.subs.has(s)) { this.deliverTo(s, prepared, cs); return; }
+    // the session was replaced meanwhile (a retried long-poll held again under the same cid)
+    const now = this.conns.get(s.cid);
+    const channel = prepared.item.channel;
+    const cur = now && now !== s ? this.byChannel.get(channel) : undefined;
+    const ncs = cur && cur.subs.has(now!) ? now!.subs.get(channel) : undefined;
+    if (ncs) this.deliverTo(now!, prepared, ncs);
   }
 
   /** Reports a delivery dropped elsewhere (e.g. a full session queue) to stats and metrics. */

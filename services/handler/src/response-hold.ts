@@ -18,13 +18,20 @@ import type { WheelTimer } from './timer-wheel.js';
 import { gripLastHeaders, retryHeaders, type InResponse } from './seq/index.js';
 
 /** What a retried long-poll does with the backend's new answer (provided by accept.ts). */
-export type RetryResume = (resp: InResponse) => void;
+export type RetryResume = (resp: InResponse, pending: ReadonlyArray<PendingItem>) => void;
+
+/** An item published while a retry was in flight, replayed on the session's next hold. */
+export interface PendingItem { readonly item: PreparedItem; readonly channel: string }
+
+/** Items queued per session while it is busy (grip.md §7.2 item 6; Pushpin's PUBLISH_QUEUE_MAX). */
+export const PENDING_MAX = 100;
 
 export class ResponseHold extends HeldConnection {
   readonly mode = 'response' as const;
   private timer: WheelTimer | undefined;
   private waiting = false;
   private retrying = false;
+  private pending: PendingItem[] = [];
   /** Set by accept: continues the session with the retried request's answer. */
   resume: RetryResume | undefined;
 
@@ -71,6 +78,15 @@ export class ResponseHold extends HeldConnection {
     if (this.released) return;
     const f = p.item.formats.httpResponse;
     if (!f) return;
+    if (this.retrying) {
+      // the session stays subscribed while its request is retried; the next hold gets these
+      if (this.pending.length < PENDING_MAX) this.pending.push({ item: p, channel: sub.channel });
+      else {
+        this.ctx.log.warn({ cid: this.cid, channel: sub.channel }, 'long-poll retry in flight: queue full, item dropped');
+        this.ctx.hub.reportDropped(sub.channel, this.cid, 'queue');
+      }
+      return;
+    }
     if (!this.followsPrevId(p, sub)) return;
     if (f.action === 'hint') { this.update('high'); return; }
     if (f.action !== 'send') return;
@@ -134,7 +150,8 @@ export class ResponseHold extends HeldConnection {
     if (this.released || this.retrying || !rq || !origin || !resume) return;
     const gripLast = gripLastHeaders(this.subs.values(), origin.channelPrefix);
     this.retrying = true;
-    this.release();
+    // stays in the hub (items are queued) until the answer replaces this hold or ends it
+    this.stopTimers();
     const req = origin.request;
     this.ctx.log.debug({ cid: this.cid, uri: req.uri, gripLast: gripLast.length }, 'retrying long-poll request');
     rq.request({
@@ -142,14 +159,18 @@ export class ResponseHold extends HeldConnection {
       ...(origin.peerAddress !== undefined ? { peerAddress: origin.peerAddress } : {}),
     }).then(
       (resp) => {
-        if (this.session.ended) return;
-        try { resume(resp); } catch (err) {
+        if (this.session.ended) { this.release(); return; }
+        const pending = this.pending;
+        this.pending = [];
+        // leaves the hub first: a new hold registers under the same cid
+        this.release();
+        try { resume(resp, pending); } catch (err) {
           this.ctx.log.error({ cid: this.cid, err: String(err) }, 'retried long-poll: handling the answer failed');
           this.retryFailed();
         }
       },
       (err: Error) => {
-        if (this.session.ended) return;
+        if (this.session.ended) { this.release(); return; }
         this.ctx.log.warn({ cid: this.cid, uri: req.uri, err: err.message }, 'retried long-poll request failed');
         this.retryFailed();
       },

@@ -16,6 +16,7 @@ import { startHttpControl } from './http-control.js';
 import { PublishIntake } from './publish-intake.js';
 import { StatsPublisher, type StatsFormat } from './stats-publisher.js';
 import { startPullInput, startSubInput } from './zmq-inputs.js';
+import { handlerCounters, handlerMetricDefs, renderMetrics, sanitizePrefix, startMetricsServer } from '../metrics/index.js';
 
 export { negotiateFormat, messageBody, type ControlFormat } from './accept-negotiation.js';
 export { PublishInputError } from './errors.js';
@@ -126,6 +127,18 @@ export async function startPublishInputs(opts: PublishInputsOptions): Promise<Pu
       ev.onSubscribers?.((mode, channel, n) => s.subscription(mode, channel, n));
       ev.onDelivered?.((channel, id, transport, n) => s.message(channel, id, transport, n));
       ev.onDropped?.(() => s.dropped());
+    }
+    if (h.prometheusPort) {
+      const port = h.prometheusPort;
+      const defs = handlerMetricDefs(handlerCounters({
+        hub: hub as Hub & Partial<HubStatsEvents>,
+        received: () => intake.received, receivedBy: () => intake.receivedBy,
+      }));
+      const prefix = sanitizePrefix(h.prometheusPrefix);
+      const server = await step(`prometheus endpoint on ${port.addr || '*'}:${port.port}`, () => startMetricsServer({
+        addr: port.addr || '0.0.0.0', port: port.port, render: () => renderMetrics(prefix, defs), log,
+      }));
+      closers.push(() => server.close());
     }
   } catch (err) {
     log.error({ err: err instanceof Error ? err.message : String(err) }, 'publish inputs failed to start');
