@@ -22,6 +22,7 @@ let loopHits = 0;
 let collapseHits = 0;
 const retrySeen: Array<{ method: string; gripLast: string; body: string; sig: boolean; xff: string }> = [];
 let failHits = 0;
+let slowRetryHits = 0;
 
 const content = (i: number): string => `m${i}\n`;
 
@@ -88,6 +89,15 @@ before(async () => {
         }
         res.writeHead(200, { 'Content-Type': 'text/plain', 'Grip-Hold': 'response', 'Grip-Channel': 'lr; prev-id=a', 'Grip-Timeout': '30' });
         res.end('timeout\n');
+        return;
+      }
+      case '/lp-slow-retry': { // long-poll; a retried request is answered 400 ms later with a new hold
+        slowRetryHits++;
+        const answer = (): void => {
+          res.writeHead(200, { 'Content-Type': 'text/plain', 'Grip-Hold': 'response', 'Grip-Channel': 'sr', 'Grip-Timeout': '30' });
+          res.end('timeout\n');
+        };
+        if (slowRetryHits === 1) answer(); else setTimeout(answer, 400);
         return;
       }
       case '/collapse': // several clients on one channel with the same prev-id and next link
@@ -267,6 +277,21 @@ test('long-poll: an item that does not follow the prev-id retries the original r
   assert.equal(retried.body, 'payload');
   assert.ok(retried.sig, 'the retried request is signed');
   assert.equal(retried.xff, '127.0.0.1', 'X-Forwarded-For rules apply to the retried request');
+});
+
+test('long-poll: an item published while a retry is in flight is delivered to the renewed hold', async () => {
+  const pending = request(r.httpPort, { path: '/lp-slow-retry', timeout: 10_000 });
+  const deadline = Date.now() + 5000;
+  while (slowRetryHits < 1 && Date.now() < deadline) await sleep(20);
+  await sleep(200);
+  // hint: the handler retries the request at once; the backend takes 400 ms to answer
+  await publish(r, [{ channel: 'sr', formats: { 'http-response': { action: 'hint' } } }]);
+  while (slowRetryHits < 2 && Date.now() < deadline) await sleep(10);
+  assert.equal(slowRetryHits, 2, 'the hint retried the request');
+  await publish(r, [{ channel: 'sr', formats: { 'http-response': { body: 'during retry\n' } } }]);
+  const res = await pending;
+  assert.equal(res.status, 200);
+  assert.equal(res.text, 'during retry\n');
 });
 
 test('identical next-link fetches of several sessions are collapsed into one backend request', async () => {

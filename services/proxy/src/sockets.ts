@@ -112,7 +112,7 @@ const NOT_HANDLER_FACING = /^(condure|zurl|m2a)/;
 /**
  * `--handler-connect`: prefixes every handler-facing spec with `>` so this proxy connects
  * them and the handler binds them (attach() in @pushpin-ts/zhttp). Several proxy processes
- * can then share one handler without per-instance endpoints (docs/scaling.md).
+ * can then share one handler without per-instance endpoints (README "Scaling and custom handlers").
  * @example connectHandlerFacing(cfg).proxy.handlerAcceptSpec // '>ipc:///run/pushpin-accept'
  */
 export function connectHandlerFacing(cfg: PushpinConfig): PushpinConfig {

@@ -108,7 +108,7 @@ export function computeTopology(cfg: PushpinConfig, opts: TopologyOptions): Topo
         for (const r of opts.routes ?? []) args.push(`--route=${r}`);
         // as Pushpin: with a local zurl the proxy is told to skip its updates check
         if (cfg.runner.services.includes('zurl')) args.push('--quiet-check');
-        // several proxies share one handler: the handler binds, the proxies connect (docs/scaling.md)
+        // several proxies share one handler: the handler binds, the proxies connect (README "Scaling and custom handlers")
         if (proxies > 1) args.push('--handler-connect');
         args.push(`--libdir=${opts.libdir}`, ...zurlSets, ...setArgs);
         return { command: ours('proxy'), args };
