@@ -14,6 +14,7 @@ import { ClientKeepAlive, messageType } from './wsoh/client-keep-alive.js';
 import { gripExtension, type GripExtension } from './wsoh/woh-http.js';
 import { WohSession } from './wsoh/woh-session.js';
 import type { WsControlTarget } from './wsoh/ws-control-link.js';
+import { guarded } from './session-guard.js';
 
 const WINDOW = 200_000;
 /** How long one side may take to answer a close before both are dropped. */
@@ -443,15 +444,10 @@ export class WsProxySession implements WsControlTarget {
   }
 
   private guard<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void {
-    return (...a: A) => {
-      try {
-        fn(...a);
-      } catch (err) {
-        this.log.error({ err: (err as Error).message, stack: (err as Error).stack }, 'WebSocket session failed; cancelling it');
-        try { this.closeBackend(); this.cs.cancel(); } catch { /* gone */ }
-        this.done();
-      }
-    };
+    return guarded(this.log, 'WebSocket session failed; cancelling it', () => {
+      try { this.closeBackend(); this.cs.cancel(); } catch { /* gone */ }
+      this.done();
+    }, fn);
   }
 }
 

@@ -15,6 +15,7 @@ import {
   readWohResponse, wohRequestHeaders, type GripExtension,
 } from './woh-http.js';
 import type { WsControlTarget } from './ws-control-link.js';
+import { guarded } from '../session-guard.js';
 
 /** Receive window granted to the connection manager and to zurl. */
 const WINDOW = 200_000;
@@ -599,14 +600,9 @@ export class WohSession implements WsControlTarget {
   }
 
   private guard<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void {
-    return (...a: A) => {
-      try {
-        fn(...a);
-      } catch (err) {
-        this.log.error({ err: (err as Error).message, stack: (err as Error).stack }, 'WebSocket-over-HTTP session failed; dropping it');
-        try { this.cs.cancel(); } catch { /* gone */ }
-        this.done();
-      }
-    };
+    return guarded(this.log, 'WebSocket-over-HTTP session failed; dropping it', () => {
+      try { this.cs.cancel(); } catch { /* gone */ }
+      this.done();
+    }, fn);
   }
 }
