@@ -1,10 +1,15 @@
-// Command socket (publish.md §8) with REQ clients over ipc and tcp, plus one DEALER client.
+// Command socket (publish.md §8) with REQ clients over ipc and tcp, plus one DEALER client;
+// bad input (malformed tnetstrings, wrong types, oversized requests) is answered or logged
+// and the socket keeps serving.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeMap, encode, toPlain, type TnMap, type TnValue } from '@pushpin-ts/tnetstring';
 import { ZrpcClient, ZrpcRemoteError } from '@pushpin-ts/zhttp';
+import {
+  COMMAND_TOO_LARGE, HARD_LIMIT_FACTOR, startCommandServer, tnetSize, TOO_LARGE_MESSAGE, type CommandServer,
+} from '../src/command/index.js';
 import { startPublishInputs, type PublishInputs } from '../src/inputs/index.js';
-import { captureLog, config, endpoint, FakeHub, tmpDir, waitFor, withTimeout, zmq } from './inputs-helpers.js';
+import { captureLog, config, endpoint, FakeHub, sleep, tmpDir, waitFor, withTimeout, zmq } from './inputs-helpers.js';
 
 for (const proto of ['ipc', 'tcp'] as const) {
   describe(`command socket over ${proto}`, () => {
@@ -156,6 +161,95 @@ describe('get-zmq-uris variants', () => {
       sock.close();
       xpub.close();
       inputs.close();
+    }
+  });
+});
+
+describe('command socket bad input', () => {
+  const hub = new FakeHub();
+  const cap = captureLog();
+  let spec = '';
+  let server: CommandServer;
+
+  /** Sends one raw payload on a fresh REQ socket; the decoded reply, or undefined on no reply within `ms`. */
+  async function raw(payload: Buffer, ms = 3000): Promise<Record<string, unknown> | undefined> {
+    const sock = new zmq.Request({ linger: 0, receiveTimeout: ms, sendTimeout: 3000 });
+    sock.connect(spec);
+    try {
+      await sock.send(payload);
+      const [reply] = await sock.receive();
+      return toPlain(decodeMap(reply!)) as Record<string, unknown>;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'EAGAIN') return undefined;
+      throw err;
+    } finally {
+      sock.close();
+    }
+  }
+  const stillServing = async (): Promise<void> => {
+    assert.deepEqual(await raw(encode({ id: 'ok', method: 'recover' })), { id: 'ok', success: true, value: null }, 'the socket keeps serving');
+  };
+
+  before(async () => {
+    spec = await endpoint('tcp', tmpDir(), 'command');
+    server = await startCommandServer(spec, { hub, uris: {}, log: cap.log, publish: (items) => hub.publish(items), maxRequestBytes: 2000 });
+  });
+  after(() => server.close());
+
+  const malformed: Array<[string, Buffer]> = [
+    ['not a tnetstring', Buffer.from('hello')],
+    ['truncated tnetstring', Buffer.from('30:6:method,')],
+    ['a T-prefixed request', Buffer.concat([Buffer.from('T'), encode({ method: 'recover' })])],
+    ['not a map', encode(['recover'])],
+    ['no method', encode({ id: 'x', args: {} })],
+    ['a method that is not a string', encode({ method: 5 })],
+    ['args that are not a map', encode({ method: 'publish', args: ['x'] })],
+  ];
+  for (const [what, payload] of malformed) {
+    test(`${what} is answered bad-format and logged`, async () => {
+      const n = cap.lines.length;
+      assert.deepEqual(await raw(payload), { success: false, condition: 'bad-format', value: null });
+      const warn = cap.lines.slice(n).find((l) => l['msg'] === 'zrpc server: malformed request');
+      assert.equal(warn?.['level'], 40, 'one warning');
+      await stillServing();
+    });
+  }
+
+  test('wrong argument types are bad-request; unknown methods method-not-found', async () => {
+    assert.deepEqual(await raw(encode({ id: '1', method: 'conncheck', args: { ids: 7 } })), { id: '1', success: false, condition: 'bad-request', value: null });
+    assert.deepEqual(await raw(encode({ id: '2', method: 'refresh', args: { cid: ['a'] } })), { id: '2', success: false, condition: 'bad-request', value: null });
+    assert.deepEqual(await raw(encode({ id: '3', method: 'publish', args: { items: { a: 1 } } })),
+      { id: '3', success: false, condition: 'bad-request', value: "Invalid format: object contains 'items' with wrong type" });
+    assert.deepEqual(await raw(encode({ id: '4', method: 'Publish' })), { id: '4', success: false, condition: 'method-not-found', value: null });
+    await stillServing();
+  });
+
+  test('a request over the limit is refused with bad-request and a coded warning; nothing is published', async () => {
+    const n = hub.items.length;
+    const big = { id: 'big', method: 'publish', args: { items: [{ channel: 'c', formats: { 'http-stream': { content: Buffer.alloc(3000, 0x61) } } }] } };
+    assert.deepEqual(await raw(encode(big)), { id: 'big', success: false, condition: 'bad-request', value: TOO_LARGE_MESSAGE });
+    const warn = cap.lines.find((l) => l['code'] === COMMAND_TOO_LARGE);
+    assert.equal(warn?.['level'], 40);
+    assert.equal(warn?.['method'], 'publish');
+    await sleep(50);
+    assert.equal(hub.items.length, n);
+    // just under the limit is fine
+    const small = { id: 's', method: 'publish', args: { items: [{ channel: 'c', formats: { 'http-stream': { content: Buffer.alloc(1500, 0x61) } } }] } };
+    assert.deepEqual(await raw(encode(small)), { id: 's', success: true, value: null });
+    await stillServing();
+  });
+
+  test(`a message over ${HARD_LIMIT_FACTOR}× the limit is not received at all; the socket keeps serving`, async () => {
+    const huge = encode({ id: 'h', method: 'recover', args: { pad: Buffer.alloc(2000 * HARD_LIMIT_FACTOR + 10) } });
+    assert.equal(await raw(huge, 500), undefined, 'no reply: libzmq drops the connection');
+    await stillServing();
+  });
+
+  test('tnetSize follows the encoded size', () => {
+    for (const v of [{ a: 'x' }, { items: [{ channel: 'c', formats: { 'http-stream': { content: Buffer.alloc(100) } } }] }, ['a', 1, true, null]]) {
+      const exact = encode(v).length;
+      const est = tnetSize(v);
+      assert.ok(Math.abs(est - exact) <= exact * 0.5 + 8, `${est} vs ${exact}`);
     }
   });
 });

@@ -45,6 +45,8 @@ for (const proto of ['ipc', 'tcp'] as const) {
       const n = hub.items.length;
       push.send([Buffer.from('J{}'), Buffer.from('J{}')]);
       push.send(Buffer.from('garbage'));
+      push.send(Buffer.from('T12:garbage'));
+      push.send(Buffer.from('J\xff\xfe', 'latin1'));
       push.send(Buffer.from('J{not json'));
       push.send(Buffer.from('J[1,2]'));
       push.send(Buffer.from('J' + JSON.stringify({ formats: { 'http-stream': { content: 'x' } } })));
@@ -119,12 +121,16 @@ for (const proto of ['ipc', 'tcp'] as const) {
       const n = hub.items.length;
       await xpub.send(['w', 'J{}', 'extra']);
       await xpub.send(['w', 'Jnope']);
+      await xpub.send(['w', 'T5:abc']);
+      await xpub.send(['w', '3:abc,']);
       await xpub.send(['w', 'J' + JSON.stringify({ formats: {} })]);
       await xpub.send(['w', 'J' + JSON.stringify({ formats: { 'http-stream': { content: 'ok' } } })]);
       await waitFor(() => hub.items.length === n + 1, 3000, 'the valid item');
       const msgs = cap.messages();
       assert.ok(msgs.includes('IN sub: received message with parts != 2, skipping'));
       assert.ok(msgs.includes('IN sub: received message with invalid format (json parse failed), skipping'));
+      assert.equal(msgs.filter((m) => m === 'IN sub: received message with invalid format (tnetstring parse failed), skipping').length, 1);
+      assert.ok(msgs.includes('IN sub: received message with invalid format: publish item object is not an object, skipping'));
       assert.ok(msgs.includes('IN sub: received message with invalid format: no formats specified, skipping'));
     });
 

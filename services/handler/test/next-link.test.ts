@@ -230,7 +230,7 @@ function lp(ctx: SeqCtx, headers: Array<[string, string]>) {
   const ins = instruct([['Grip-Hold', 'response'], ...headers], 'timeout\n');
   const h = new ResponseHold(ctx, s, 'condure:lp', ins, subsOf(ins), ORIGIN);
   const deps: AcceptDeps = { ...ctx, adopt: () => { throw new Error('no adopt in retries'); }, connectionSubscriptionMax: 20 };
-  h.resume = (answer) => resumeAfterRetry(s, 'condure:lp', answer, ORIGIN, deps);
+  h.resume = (answer, pending) => resumeAfterRetry(s, 'condure:lp', answer, ORIGIN, deps, pending);
   h.start();
   return { s, h };
 }
@@ -246,12 +246,27 @@ test('long-poll: a prev-id mismatch retries the original request with Grip-Last;
   assert.deepEqual(rq.header('Grip-Last'), ['r; last-id=1']);
   assert.deepEqual(rq.header('Grip-Sig'), [], 'client Grip-* headers are not replayed');
   assert.deepEqual(rq.header('X-Client'), ['1']);
-  assert.equal(ctx.hub.subscriberCount('r'), 0, 'unsubscribed while retrying');
+  // as Pushpin: the session stays subscribed while retrying and queues what is published
+  assert.equal(ctx.hub.subscriberCount('r'), 1, 'still subscribed while retrying');
+  ctx.hub.publish([{ channel: 'r', id: '4', prevId: '3', meta: {}, noSeq: false, formats: { httpResponse: { action: 'send', code: 200, reason: 'OK', headers: [], body: Buffer.from('four') } } }]);
+  assert.equal(s.sent.length, 0, 'nothing is sent while the retry is in flight');
   rq.answer(200, [['Grip-Hold', 'response'], ['Grip-Channel', 'r; prev-id=3']], 'timeout\n');
   await flush();
-  assert.equal(ctx.hub.subscriberCount('r'), 1);
-  ctx.hub.publish([{ channel: 'r', id: '4', prevId: '3', meta: {}, noSeq: false, formats: { httpResponse: { action: 'send', code: 200, reason: 'OK', headers: [], body: Buffer.from('four') } } }]);
+  // the queued item follows the new hold's prev-id and answers the client
   assert.equal(s.text(), 'four');
+  assert.equal(ctx.hub.subscriberCount('r'), 0);
+});
+
+test('long-poll: an item queued during a retry that does not follow the new hold is not sent', async () => {
+  const ctx = seqCtx();
+  const { s, h } = lp(ctx, [['Grip-Channel', 'r2; prev-id=1']]);
+  h.update('high');
+  const rq = ctx.initiator.last();
+  ctx.hub.publish([{ channel: 'r2', id: '2', prevId: '1', meta: {}, noSeq: false, formats: { httpResponse: { action: 'send', code: 200, reason: 'OK', headers: [], body: Buffer.from('two') } } }]);
+  rq.answer(200, [['Grip-Hold', 'response'], ['Grip-Channel', 'r2; prev-id=5']], 'timeout\n');
+  await flush();
+  assert.equal(s.text(), '', 'item 2 does not follow prev-id 5');
+  assert.equal(ctx.hub.subscriberCount('r2'), 1, 'the new hold is subscribed');
 });
 
 test('long-poll: a retried request answered without GRIP is relayed; a failed one gets 502', async () => {

@@ -5,6 +5,7 @@ import type { GripSigner } from './grip-signing.js';
 import type { Log } from './log.js';
 import { ProxySession, type SessionContext } from './proxy-session.js';
 import type { ProxySettings } from './settings.js';
+import { requestHeadBytes, type ProxyStats } from './stats.js';
 import type { WsControlLink } from './wsoh/ws-control-link.js';
 import type { CustomTargets } from './zhttp-target.js';
 
@@ -20,6 +21,8 @@ export interface ProxyAppDeps {
   wsControl?: WsControlLink;
   /** Sockets of `zhttp/` and `zhttpreq/` route targets. */
   custom?: CustomTargets;
+  /** Stats packets and Prometheus counters (client sessions only, not internal requests). */
+  stats?: ProxyStats;
 }
 
 /** Turns the handler's ZRPC `accept` method into an {@link AcceptService}. */
@@ -34,9 +37,12 @@ export function zrpcAcceptService(client: ZrpcClient, timeoutMs: number): Accept
 export class ProxyApp {
   open = 0;
   private readonly ctx: SessionContext;
+  /** For handler-originated requests: not client traffic, so not counted in the stats. */
+  private readonly internalCtx: SessionContext;
 
   constructor(private readonly deps: ProxyAppDeps) {
-    this.ctx = {
+    const stats = deps.stats;
+    this.internalCtx = {
       log: deps.log,
       settings: deps.settings,
       routes: deps.routes,
@@ -46,6 +52,11 @@ export class ProxyApp {
       onDone: () => { this.open--; },
       wsControl: deps.wsControl,
       custom: deps.custom,
+    };
+    this.ctx = !stats ? this.internalCtx : {
+      ...this.internalCtx,
+      onDone: (code, requestBodyBytes, responseBodyBytes) => { this.open--; stats.finished(code, requestBodyBytes, responseBodyBytes); },
+      onRoute: (route) => stats.routed(route),
     };
   }
 
@@ -59,8 +70,12 @@ export class ProxyApp {
     try {
       const max = this.deps.settings.maxOpenRequests;
       const busy = max >= 0 && this.open >= max;
-      const session = new ProxySession(this.ctx, s, internal);
+      const stats = internal ? undefined : this.deps.stats;
+      const p = s.request;
+      if (stats && p) stats.requestReceived(requestHeadBytes(p.method ?? '', p.uri ?? '', p.headers ?? []));
+      const session = new ProxySession(internal ? this.internalCtx : this.ctx, s, internal);
       this.open++;
+      stats?.sampleOpen();
       session.start(busy);
     } catch (err) {
       this.deps.log.error({ err: (err as Error).message, rid: s.id }, 'cannot start proxy session');

@@ -9,6 +9,8 @@ import { GripSigner } from './grip-signing.js';
 import { RoutesSource } from './routes-source.js';
 import { proxySettings } from './settings.js';
 import { buildSockets, connectHandlerFacing } from './sockets.js';
+import { ProxyStats } from './stats.js';
+import { startProxyMetrics } from './metrics/index.js';
 import { CustomTargets } from './zhttp-target.js';
 import { WsControlLink } from './wsoh/ws-control-link.js';
 
@@ -69,7 +71,9 @@ try {
 wsControl = new WsControlLink(instanceId, sockets.wsControlOut, log);
 if (sockets.wsControlIn) sockets.wsControlIn.onMessage = (frames) => wsControl?.onFrame(frames);
 wsControl.start();
-app = new ProxyApp({ log, settings: proxySettings(cfg), routes: () => routes.table, signer, zurl: sockets.zurl, accept: sockets.accept, wsControl, custom });
+const statsOut = sockets.stats;
+const stats = new ProxyStats(statsOut ? (f) => statsOut.send(f) : undefined, { from: instanceId, reportInterval: cfg.proxy.statsReportInterval, openSessions: () => app?.open ?? 0 });
+app = new ProxyApp({ log, settings: proxySettings(cfg), routes: () => routes.table, signer, zurl: sockets.zurl, accept: sockets.accept, wsControl, custom, stats });
 
 try {
   await sockets.start();
@@ -78,6 +82,8 @@ try {
   sockets.close();
   fail((err as Error).message);
 }
+stats.start();
+const metrics = await startProxyMetrics(cfg.proxy, { totals: stats.totals, openSessions: () => app?.open ?? 0 }, log);
 log.info({ id: instanceId, config: cfg.file }, 'pushpin-proxy started');
 
 let stopping = false;
@@ -88,6 +94,8 @@ function stop(signal: string): void {
   routes.close();
   wsControl?.stop();
   custom.close();
+  stats.close();
+  metrics?.close();
   sockets.close();
   log.flush?.();
   setTimeout(() => process.exit(0), 100).unref();

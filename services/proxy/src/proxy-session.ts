@@ -34,8 +34,13 @@ export interface SessionContext {
   readonly signer: GripSigner;
   readonly zurl: ZhttpInitiator;
   readonly accept: AcceptService | undefined;
-  /** Called once when the session is over (for the open-request count). */
-  onDone(): void;
+  /**
+   * Called once when the session is over (open-request count, stats.ts): the status sent, the
+   * request body bytes from the client, the response body bytes relayed from the backend.
+   */
+  onDone(code?: number, requestBodyBytes?: number, responseBodyBytes?: number): void;
+  /** Called by selectRoute when the session is matched to a route (stats.ts). */
+  onRoute?(route: Route): void;
   /** Sockets of `zhttp/` and `zhttpreq/` route targets; undefined = such targets answer 502. */
   readonly custom?: CustomTargets | undefined;
   /** WS-control link to the handler (GRIP WebSocket sessions); undefined = none. */
@@ -547,7 +552,7 @@ export class ProxySession {
     this.reqCancel = undefined;
     this.closeBackend(true);
     if (!logged && this.req) this.log.info(this.summary(), this.code === undefined ? 'request ended without response' : 'request done');
-    this.ctx.onDone();
+    this.ctx.onDone(this.code, this.body.total, this.respIn);
   }
 
   private guard<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void {

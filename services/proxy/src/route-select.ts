@@ -4,9 +4,19 @@ import { headerValue, removeHeader } from './headers.js';
 
 /**
  * The route for a request: by `Pushpin-Route` id when `accept_pushpin_route` is on and the
- * header is present (the header is then removed), else by host/path/protocol.
+ * header is present (the header is then removed), else by host/path/protocol. A match is
+ * reported to `ctx.onRoute` (per-route stats; called once per session).
  */
-export function selectRoute(ctx: { routes(): RouteTable; settings: { acceptPushpinRoute: boolean } }, req: ClientRequest): Route | undefined {
+export function selectRoute(
+  ctx: { routes(): RouteTable; settings: { acceptPushpinRoute: boolean }; onRoute?(route: Route): void },
+  req: ClientRequest,
+): Route | undefined {
+  const route = findRoute(ctx, req);
+  if (route) ctx.onRoute?.(route);
+  return route;
+}
+
+function findRoute(ctx: { routes(): RouteTable; settings: { acceptPushpinRoute: boolean } }, req: ClientRequest): Route | undefined {
   const table = ctx.routes();
   if (ctx.settings.acceptPushpinRoute) {
     const id = headerValue(req.headers, 'Pushpin-Route');

@@ -17,6 +17,8 @@ export interface ProxySockets {
   wsControlOut: Sender | undefined;
   /** WS-control from the handler (bound PULL `handler_ws_control_in_spec`); set `onMessage`. */
   wsControlIn: Receiver | undefined;
+  /** Stats towards the handler (bound PUB `stats_spec`, architecture.md §2.4); see stats.ts. */
+  stats: Sender | undefined;
   start(): Promise<void>;
   close(): void;
 }
@@ -36,8 +38,9 @@ function need(specs: readonly string[], key: string): string[] {
 /**
  * Builds every socket from `[proxy]` specs. Connects to the connection manager and zurl, binds
  * the handler-facing ones (accept, inspect, retry, ws-control, stats, command, intreq). The
- * ws-control pair carries GRIP WebSocket sessions (see wsoh/ws-control-link.ts); retry, stats
- * and inspect are bound so a handler can attach but are not used yet.
+ * ws-control pair carries GRIP WebSocket sessions (see wsoh/ws-control-link.ts), the stats PUB
+ * the proxy's stats packets (stats.ts); retry and inspect are bound so a handler can attach but
+ * are not used yet.
  * @throws ProxyArgsError when the connection manager or zurl specs are missing.
  */
 export function buildSockets(cfg: PushpinConfig, instanceId: string, log: Log, handlers: SessionHandlers): ProxySockets {
@@ -80,10 +83,14 @@ export function buildSockets(cfg: PushpinConfig, instanceId: string, log: Log, h
   const wsControlIn = p.handlerWsControlInSpec ? new Receiver(sharedHandler ? 'sub' : 'pull', one(p.handlerWsControlInSpec), log) : undefined;
   if (sharedHandler) wsControlIn?.subscribe(`${instanceId} `);
   const wsControlOut = p.handlerWsControlOutSpec ? new Sender('push', one(p.handlerWsControlOutSpec), log) : undefined;
-  const idle: Startable[] = [...idleSockets(cfg, log, fileMode, handlers), ...(wsControlIn ? [wsControlIn] : []), ...(wsControlOut ? [wsControlOut] : [])];
+  // `>spec` (--handler-connect) connects instead: several proxies then share one handler SUB
+  const stats = p.statsSpec ? new Sender('pub', one(p.statsSpec), log) : undefined;
+  const idle: Startable[] = [
+    ...idleSockets(cfg, log, fileMode, handlers), ...(wsControlIn ? [wsControlIn] : []), ...(wsControlOut ? [wsControlOut] : []), ...(stats ? [stats] : []),
+  ];
 
   return {
-    client, intreq, zurl, accept, wsControlIn, wsControlOut,
+    client, intreq, zurl, accept, wsControlIn, wsControlOut, stats,
     async start() {
       // handler-facing sockets bind first so a handler starting at the same time finds them
       await accept?.start();
@@ -136,7 +143,6 @@ function idleSockets(cfg: PushpinConfig, log: Log, fileMode: { ipcFileMode?: num
     r.onMessage = (frames) => log.warn({ parts: frames.length }, 'retry packet from handler ignored (retry is not supported yet)');
     out.push(r);
   }
-  if (p.statsSpec) out.push(new Sender('pub', one(p.statsSpec), log));
   if (p.commandSpec) {
     out.push(new ZrpcServer([p.commandSpec], true, log, (req) => {
       // conncheck asks which of the given WebSocket connection ids still exist here

@@ -1,7 +1,8 @@
 /**
  * Publish inputs of pushpin-handler (publish.md §6–§9): HTTP control API, ZeroMQ PULL and
- * SUB sockets, the command socket and the stats PUB socket. Inputs validate items; the hub
- * sequences and delivers them.
+ * SUB sockets, the command socket, the stats PUB socket (fed by the hub and by the proxy's
+ * stats SUB) and the Prometheus endpoint. Inputs validate items; the hub sequences and
+ * delivers them.
  */
 
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,7 @@ import type { Hub, HubStatsEvents } from '../hub-api.js';
 import { PublishInputError } from './errors.js';
 import { startHttpControl } from './http-control.js';
 import { PublishIntake } from './publish-intake.js';
+import { startProxyStatsInput } from './proxy-stats-input.js';
 import { StatsPublisher, type StatsFormat } from './stats-publisher.js';
 import { startPullInput, startSubInput } from './zmq-inputs.js';
 import { handlerCounters, handlerMetricDefs, renderMetrics, sanitizePrefix, startMetricsServer } from '../metrics/index.js';
@@ -25,6 +27,8 @@ export { PublishIntake, type PublishSource } from './publish-intake.js';
 export { encodeStatsPacket, StatsPublisher, type StatsFields, type StatsFormat, type StatsOptions, type SubscriptionMode } from './stats-publisher.js';
 export { SubscriptionForwarder, startPullInput, startSubInput, type ZmqInput } from './zmq-inputs.js';
 export { decodeZmqItem, type ZmqItemResult } from './zmq-message.js';
+export { decodeStatsPacket, type StatsPacketResult } from './stats-packet.js';
+export { startProxyStatsInput, PROXY_STATS_MALFORMED, type ProxyStatsInputOptions } from './proxy-stats-input.js';
 
 export interface PublishInputsOptions {
   config: PushpinConfig;
@@ -77,6 +81,8 @@ export async function startPublishInputs(opts: PublishInputsOptions): Promise<Pu
   const ipcFileMode = h.ipcFileMode >= 0 ? h.ipcFileMode : undefined;
   let httpAddress: AddressInfo | undefined;
   let stats: StatsPublisher | undefined;
+  /** Requests the proxy reported in `counts` packets (Pushpin's handler `request_received`). */
+  let proxyRequests = 0;
 
   try {
     if (h.pushInHttpPort >= 0) {
@@ -128,11 +134,23 @@ export async function startPublishInputs(opts: PublishInputsOptions): Promise<Pu
       ev.onDelivered?.((channel, id, transport, n) => s.message(channel, id, transport, n));
       ev.onDropped?.(() => s.dropped());
     }
+    if (h.proxyStatsSpec !== '') {
+      const spec = h.proxyStatsSpec;
+      const input = await step(`proxy stats SUB socket on ${spec}`, () => startProxyStatsInput({
+        spec, log, ...(ipcFileMode !== undefined ? { ipcFileMode } : {}),
+        onPacket: (type, fields) => {
+          const n = fields['requests-received'];
+          if (type === 'counts' && typeof n === 'number' && Number.isFinite(n) && n > 0) proxyRequests += n;
+          if (stats && !stats.ingest(type, fields)) log.debug({ type }, 'IN proxy stats: packet not used');
+        },
+      }));
+      closers.push(() => input.close());
+    }
     if (h.prometheusPort) {
       const port = h.prometheusPort;
       const defs = handlerMetricDefs(handlerCounters({
         hub: hub as Hub & Partial<HubStatsEvents>,
-        received: () => intake.received, receivedBy: () => intake.receivedBy,
+        received: () => intake.received, receivedBy: () => intake.receivedBy, requestsReceived: () => proxyRequests,
       }));
       const prefix = sanitizePrefix(h.prometheusPrefix);
       const server = await step(`prometheus endpoint on ${port.addr || '*'}:${port.port}`, () => startMetricsServer({

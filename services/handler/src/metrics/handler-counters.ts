@@ -1,6 +1,7 @@
 /**
  * Counts what the handler's Prometheus metrics report, fed by the hub's stats events
- * (HubStatsEvents) and read at scrape time. Connection minutes are integrated exactly:
+ * (HubStatsEvents) and the proxy's `counts` packets (request_received, as in Pushpin), read
+ * at scrape time. Connection minutes are integrated exactly:
  * every change of the connection count adds `count × elapsed` to the running total.
  */
 
@@ -12,13 +13,14 @@ export interface CounterInputs {
   /** Items accepted by the publish inputs, in all and per input. */
   received(): number;
   receivedBy(): Readonly<Record<string, number>>;
+  /** Client requests the proxy reported in its `counts` stats packets. */
+  requestsReceived(): number;
   now?: () => number;
 }
 
 /** Subscribes to the hub's events; the returned object is the metrics source. */
 export function handlerCounters(o: CounterInputs): HandlerMetricsSource {
   const now = o.now ?? Date.now;
-  let requests = 0;
   let sent = 0;
   let dropped = 0;
   let connMs = 0;
@@ -30,7 +32,7 @@ export function handlerCounters(o: CounterInputs): HandlerMetricsSource {
     connMs += live * (t - last);
     last = t;
   };
-  o.hub.onConnectionAdded?.(() => { integrate(); live++; requests++; });
+  o.hub.onConnectionAdded?.(() => { integrate(); live++; });
   o.hub.onConnectionRemoved?.(() => { integrate(); live = Math.max(0, live - 1); });
   o.hub.onDelivered?.((_c, _id, _t, n) => { sent += n; });
   o.hub.onDropped?.(() => { dropped++; });
@@ -40,7 +42,7 @@ export function handlerCounters(o: CounterInputs): HandlerMetricsSource {
     if (n > 0) set.add(channel); else set.delete(channel);
   });
   return {
-    requestsReceived: () => requests,
+    requestsReceived: () => o.requestsReceived(),
     connections: () => o.hub.connectionCount(),
     connectionMinutes: () => { integrate(); return Math.floor(connMs / 60_000); },
     messagesReceived: () => o.received(),
