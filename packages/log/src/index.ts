@@ -55,3 +55,5 @@ export function createLogger(opts: LoggerOptions): Logger {
   return pino(options, dest);
 }
 export { watchParent } from './parent-watch.js';
+export { renderMetrics, sanitizePrefix, type MetricDef, type MetricSample, type MetricType } from './metrics.js';
+export { startMetricsServer, type MetricsServer, type MetricsServerOptions } from './metrics-server.js';

@@ -4,7 +4,7 @@
  * mode, messages dropped, messages received per input.
  */
 
-import type { MetricDef } from './registry.js';
+import type { MetricDef } from '@pushpin-ts/log';
 
 export interface HandlerMetricsSource {
   requestsReceived(): number;

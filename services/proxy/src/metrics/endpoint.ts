@@ -7,8 +7,8 @@
 import type { Listen } from '@pushpin-ts/config';
 import type { Log } from '../log.js';
 import { proxyMetricDefs, type ProxyMetricsSource } from './proxy-metrics.js';
-import { renderMetrics, sanitizePrefix } from './registry.js';
-import { startMetricsServer, type MetricsServer } from './server.js';
+import { renderMetrics, sanitizePrefix } from '@pushpin-ts/log';
+import { startMetricsServer, type MetricsServer } from '@pushpin-ts/log';
 
 export const PROMETHEUS_UNAVAILABLE = 'PP_WARN_PROXY_PROMETHEUS';
 

@@ -4,7 +4,7 @@
  */
 
 import type { ProxyTotals } from '../stats.js';
-import type { MetricDef } from './registry.js';
+import type { MetricDef } from '@pushpin-ts/log';
 
 export interface ProxyMetricsSource {
   readonly totals: ProxyTotals;

@@ -1,6 +1,7 @@
 /**
- * The Prometheus endpoint (`prometheus_port`, `prometheus_prefix`; Pushpin 1.35+): a small
- * node:http server answering every GET/HEAD path with the metrics, as Pushpin does.
+ * The Prometheus endpoint (`prometheus_port`, `prometheus_prefix`; Pushpin 1.35+) of the proxy
+ * and the handler: a small node:http server answering every GET/HEAD path with the metrics,
+ * as Pushpin does. Like the logger, this is observability I/O shared by the services.
  */
 
 import http from 'node:http';
