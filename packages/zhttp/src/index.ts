@@ -12,4 +12,6 @@ export * from './transport/zrpc.js';
 export * from './transport/simple-sockets.js';
 export * from './codec/accept.js';
 export * from './codec/ws-control.js';
+export * from './codec/data-packet.js';
+export * from './transport/fanout-batcher.js';
 export * from './transport/zhttp-req.js';

@@ -2,6 +2,7 @@ import type { EndReason, InitiatorSession, Packet, ZhttpInitiator } from '@pushp
 import type { Logger } from '@pushpin-ts/log';
 import { planResponse } from './response-head.js';
 import type { CreditBatcher } from './credit-batch.js';
+import type { ChunkBatcher, ChunkSink } from './chunk-batch.js';
 import { readBody, wire, type HttpRes } from './uws.js';
 import { headerValue, requestUri, type RequestHead } from './request-head.js';
 
@@ -16,8 +17,13 @@ export interface HttpContext {
   /** Queued request body bytes above which the request is refused with 413. */
   refuseAbove: number;
   /** Coalesces credit grants per event-loop turn. */
-  credits: CreditBatcher;
+  credits: CreditBatcher<InitiatorSession>;
+  /** Defers streamed chunks to the end of the turn (absent: written at once). */
+  chunks?: ChunkBatcher;
 }
+
+/** Pending chunk bytes of one session above which they are written without waiting. */
+const CHUNK_FLUSH_BYTES = 64 * 1024;
 
 const enum Out {
   /** Waiting for the response start. */
@@ -49,7 +55,7 @@ function writeRawChunk(res: HttpRes, data: Buffer): void {
  * the session layer). Kept small: a held stream costs this object, the session and uWS's
  * socket, and no timers.
  */
-export class HttpSession {
+export class HttpSession implements ChunkSink {
   /** undefined once the client response is finished or the client went away. */
   private res: HttpRes | undefined;
   private out = Out.Waiting;
@@ -58,6 +64,11 @@ export class HttpSession {
   /** Length mode: declared size, and chunks not yet fully accepted by tryEnd. */
   private total = 0;
   private lenQueue: Buffer[] | undefined;
+  /** Streamed chunks waiting for the end of the turn (ChunkBatcher), and their size. */
+  private pending: Buffer[] | undefined;
+  private pendingBytes = 0;
+  /** ChunkBatcher turn of the last immediate write. */
+  private chunkTurn = -1;
   private lenBase = 0;
   private lenFinal = false;
   private closeAfter = false;
@@ -221,6 +232,24 @@ export class HttpSession {
       return;
     }
     if (this.out === Out.RawChunked) {
+      const batcher = this.ctx.chunks;
+      if (p.more && batcher) {
+        if (!body.length) return;
+        if (!this.pending && this.chunkTurn !== batcher.turn) {
+          // first chunk this turn: at once
+          this.chunkTurn = batcher.turn;
+          batcher.mark();
+          res.cork(() => writeRawChunk(res, body));
+          this.ctx.credits.add(this.s, body.length);
+          return;
+        }
+        if (this.pending) this.pending.push(body);
+        else { this.pending = [body]; batcher.add(this); }
+        this.pendingBytes += body.length;
+        if (this.pendingBytes >= CHUNK_FLUSH_BYTES) this.writePending();
+        return;
+      }
+      this.writePending();
       res.cork(() => {
         if (body.length) writeRawChunk(res, body);
         if (!p.more) {
@@ -241,6 +270,27 @@ export class HttpSession {
     if (!p.more) this.s.destroy();
   }
 
+
+  /** Writes the chunks that waited for the end of the turn as one chunk, and credits them. */
+  writePending(): void {
+    const parts = this.pending;
+    if (!parts) return;
+    const n = this.pendingBytes;
+    this.pending = undefined;
+    this.pendingBytes = 0;
+    const res = this.res;
+    if (res && this.out === Out.RawChunked) {
+      const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+      try {
+        res.cork(() => writeRawChunk(res, data));
+      } catch (err) {
+        this.ctx.log.error({ rid: this.s.id, err }, 'http session failed while writing; closing the client connection');
+        this.fail();
+        return;
+      }
+    }
+    this.ctx.credits.add(this.s, n);
+  }
 
   /** Close after the response if the responder asked, or the client is still sending a body uWS would have to skip. */
   private mustClose(): boolean {
@@ -330,6 +380,7 @@ export class HttpSession {
       this.sendError(502, 'Bad Gateway');
     } else {
       this.ctx.log.warn(info, 'responder ended the session mid-response; closing the client connection');
+      this.writePending();
       this.finishClient();
       res.close();
     }

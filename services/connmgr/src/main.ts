@@ -1,6 +1,7 @@
 import { createLogger, watchParent } from '@pushpin-ts/log';
-import { InitiatorTransport, ZhttpInitiator } from '@pushpin-ts/zhttp';
+import { InitiatorTransport, ZhttpInitiator, type InitiatorSession } from '@pushpin-ts/zhttp';
 import { parseArgs, USAGE, type ConnmgrArgs } from './args.js';
+import { ChunkBatcher } from './chunk-batch.js';
 import { CreditBatcher } from './credit-batch.js';
 import { ConnServer } from './server.js';
 import type { WsContext } from './ws-session.js';
@@ -47,7 +48,8 @@ const ctx: WsContext = {
   refuseAbove: 1024 * 1024 + args.bufferSize,
   maxQueued: 1024 * 1024 + args.bufferSize,
   closing: new Map(),
-  credits: new CreditBatcher(),
+  chunks: new ChunkBatcher((err) => log.error({ err }, 'deferred client write failed')),
+  credits: new CreditBatcher<InitiatorSession>((peer, sessions, n) => initiator.creditMany(peer, sessions, n), Math.max(1, args.bufferSize >> 2)),
 };
 const server = new ConnServer(ctx, {
   listens: args.listens, bufferSize: args.bufferSize, maxConn: args.maxConn, tlsDir: args.tlsDir, maxWsMessage: 1024 * 1024,

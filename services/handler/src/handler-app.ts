@@ -8,6 +8,7 @@ import { handleAccept } from './accept.js';
 import { SubscriptionHub } from './hub.js';
 import type { HandlerLog } from './log.js';
 import { TimerWheel } from './timer-wheel.js';
+import { TurnQueue } from './turn-queue.js';
 import { startSeqServices } from './seq/start.js';
 import { startWsControl } from './ws/index.js';
 import { PublishLimiter } from './inputs/publish-limiter.js';
@@ -56,6 +57,8 @@ export async function startHandlerApp(opts: HandlerAppOptions): Promise<HandlerA
   const deps = {
     hub, wheel, log, instanceId, seq: seq.services,
     sendRaw: (peer: string, payload: Buffer) => transport.send(peer, payload),
+    sendShared: (peer: string, seg: Buffer, id: string, seq: number) => transport.sendShared(peer, seg, id, seq),
+    turn: new TurnQueue((err) => log.error({ err: String(err) }, 'stream hold: deferred send failed')),
     adopt: (o: Parameters<ZhttpResponder['adopt']>[0]) => responder.adopt(o),
     connectionSubscriptionMax: Math.max(0, h.connectionSubscriptionMax),
   };

@@ -7,6 +7,7 @@ import type { FilterContext, Instruct, PublishItem } from '@pushpin-ts/grip';
 import type { ChannelSub, PreparedItem, Subscriber, SubscriberMode, SubscriptionHub } from './hub.js';
 import type { HandlerLog } from './log.js';
 import type { TimerWheel } from './timer-wheel.js';
+import type { TurnQueue } from './turn-queue.js';
 import { resolveLink, type SeqServices, type SessionOrigin } from './seq/index.js';
 
 /** The ZHTTP session surface a hold uses (ResponderSession implements it; tests fake it). */
@@ -19,6 +20,8 @@ export interface ZhttpSessionLike {
   readonly ended: boolean;
   /** Body bytes queued in the session, waiting for credits. */
   readonly buffered: number;
+  /** The peer advertised `ext.multi` (may be addressed by multi-id packets). */
+  readonly peerMulti?: boolean;
   respond(head: ResponseHead, body?: Buffer, more?: boolean): void;
   write(body: Buffer, more: boolean): void;
   keepAlive(): void;
@@ -39,6 +42,14 @@ export interface HoldContext {
   instanceId: string;
   /** Sends an encoded packet to a peer on the session's socket (fan-out fast path); optional. */
   sendRaw?: (peer: string, payload: Buffer) => void;
+  /**
+   * Sends a data packet `{id, seq, body: segment, more: true}` whose body segment is shared by
+   * every subscriber of a published item; packets for the same peer are merged into multi-id
+   * packets (zhttp.md §6). Optional; needs `sendRaw` too.
+   */
+  sendShared?: (peer: string, bodySegment: Buffer, id: string, seq: number) => void;
+  /** When set, stream holds send the items of one event-loop turn together (else at once). */
+  turn?: TurnQueue;
   /** `connection_subscription_max` (default 20). */
   connectionSubscriptionMax?: number;
   /** Last ids, internal requests, update limiter; absent = no next links / retries. */
@@ -153,6 +164,9 @@ export abstract class HeldConnection implements Subscriber {
 
   /** Another session took over this id: forget everything, send nothing. */
   abandon(): void { this.release(); }
+
+  /** The client's address (stats `conn` packets `peer-address`). */
+  get peerAddress(): string | undefined { return this.origin?.peerAddress; }
 
   /** Filter context for content filters of `item`. */
   protected filterContext(item: PublishItem): FilterContext {

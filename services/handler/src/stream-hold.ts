@@ -16,7 +16,7 @@ import {
 } from '@pushpin-ts/grip';
 import type { ChannelSub, PreparedItem } from './hub.js';
 import { HeldConnection, type HoldContext, type ZhttpSessionLike } from './held-connection.js';
-import { encodeAddressSegment, encodeBodySegment, encodeDataPacket } from './stream-packet.js';
+import { encodeAddressSegment, encodeBodySegment, encodeDataPacket, joinedSegment } from './stream-packet.js';
 import type { WheelTimer } from './timer-wheel.js';
 import {
   authorityOf, gripLastHeaders, NEXT_LINK_RETRY_BASE_MS, NEXT_LINK_RETRY_MAX, resolveLink, retryDelay,
@@ -69,6 +69,8 @@ export class StreamHold extends HeldConnection {
   private hopWhenDrained = false;
   /** Items dropped since the queue last had room (one warning per overflow). */
   private dropped = 0;
+  /** Chunks collected by `pump` to go out as one packet. */
+  private batch: { parts: Buffer[]; segs: Array<Buffer | undefined>; bytes: number } | undefined;
 
   constructor(ctx: HoldContext, session: ZhttpSessionLike, cid: string, instruct: Instruct, channels: readonly ChannelSub[], origin?: SessionOrigin) {
     super(ctx, session, cid, instruct, channels, origin);
@@ -123,7 +125,7 @@ export class StreamHold extends HeldConnection {
     if (this.queue.length >= STREAM_QUEUE_MAX_ITEMS || (pending > 0 && pending + bytes > STREAM_QUEUE_MAX_BYTES)) {
       if (this.dropped++ === 0) {
         this.ctx.log.warn(
-          { channel: sub.channel, cid: this.cid, queuedItems: this.queue.length, queuedBytes: pending, state: this.state },
+          { channel: sub.channel, cid: this.cid, queuedItems: this.queue.length, queuedBytes: pending, credits: this.session.credits, state: this.state },
           'stream queue full, dropping published item',
         );
       }
@@ -133,19 +135,40 @@ export class StreamHold extends HeldConnection {
     this.dropped = 0;
     this.queue.push({ p, channel: sub.channel, skipped, bytes });
     this.queuedBytes += bytes;
-    if (this.state === 'holding') this.pump();
+    if (this.state !== 'holding') return;
+    if (this.ctx.turn) this.ctx.turn.add(this);
+    else this.pump();
   }
 
+  /** End of the turn the items arrived in (TurnQueue). */
+  runTurn(): void { if (this.state === 'holding') this.pump(); }
+
+  /**
+   * Sends queued items while the client has credits. Every item that fits the credits goes
+   * out in one data packet (Pushpin coalesces the same way), so a client that fell behind
+   * catches up in a few packets instead of one per item. With no credits, items wait here
+   * (the 100-item bound then applies) and go out as soon as credits arrive.
+   */
   protected override pump(): void {
     if (this.hopWhenDrained && this.session.buffered === 0) {
       this.hopWhenDrained = false;
       this.nextHop();
       return;
     }
-    while (this.state === 'holding' && this.queue.length && !this.session.ended && this.session.buffered === 0 && !this.released) {
-      const q = this.queue.shift()!;
-      this.queuedBytes -= q.bytes;
-      this.process(q);
+    if (this.batch) return; // already pumping (re-entered from an item's side effects)
+    const s = this.session;
+    this.batch = { parts: [], segs: [], bytes: 0 };
+    try {
+      while (this.state === 'holding' && this.queue.length && !s.ended && s.buffered === 0 && !this.released) {
+        const q = this.queue[0]!;
+        // an item that does not fit waits for credits, unless it is alone: then the session splits it
+        if (q.bytes > 0 && q.bytes > s.credits - this.batch.bytes && (this.batch.bytes > 0 || s.credits <= 0)) break;
+        this.queue.shift();
+        this.queuedBytes -= q.bytes;
+        this.process(q);
+      }
+    } finally {
+      this.flushBatch();
     }
   }
 
@@ -179,6 +202,7 @@ export class StreamHold extends HeldConnection {
     if (f.action === 'close') {
       this.state = 'closing';
       this.clearQueue();
+      this.flushBatch();
       this.session.write(EMPTY, false);
       this.finish();
       return;
@@ -215,17 +239,49 @@ export class StreamHold extends HeldConnection {
     this.queuedBytes = 0;
   }
 
-  /** Writes one chunk: pre-encoded packet when credits cover it, else through the session queue. */
-  private send(content: Buffer, seg: Buffer | undefined): void {
-    const s = this.session;
+  /** Writes one chunk; inside `pump` it joins the batch that goes out as one packet. */
+  private send(content: Buffer, seg: Buffer | undefined, shared = true): void {
     this.lastWrite = this.ctx.wheel.now();
+    const b = this.batch;
+    if (b && shared) {
+      b.parts.push(content);
+      b.segs.push(seg);
+      b.bytes += content.length;
+      return;
+    }
+    this.sendNow(content, seg, shared);
+  }
+
+  /** Sends what `pump` collected: one data packet (the session splits it if credits fall short). */
+  private flushBatch(): void {
+    const b = this.batch;
+    if (!b) return;
+    this.batch = undefined;
+    if (b.parts.length === 0 || this.session.ended) return;
+    if (b.parts.length === 1) { this.sendNow(b.parts[0]!, b.segs[0]); return; }
+    if (!this.ctx.sendRaw) { this.sendNow(Buffer.concat(b.parts, b.bytes), undefined); return; }
+    const seg = joinedSegment(b.parts, b.segs, b.bytes);
+    // the joined segment is `4:body,<n>:<bytes>,`: the content is its middle
+    const start = seg.length - 1 - b.bytes;
+    this.sendNow(seg.subarray(start, seg.length - 1), seg);
+  }
+
+  /**
+   * Writes one chunk: a pre-encoded packet when credits cover it (merged with the other
+   * subscribers' packets when `seg` is an item's shared segment), else through the session queue.
+   */
+  private sendNow(content: Buffer, seg: Buffer | undefined, shared = true): void {
+    const s = this.session;
     const peer = s.peer;
     if (seg && this.ctx.sendRaw && peer !== undefined && s.credits >= content.length && s.buffered === 0) {
-      this.address ??= encodeAddressSegment(this.ctx.instanceId, s.id);
-      const payload = encodeDataPacket(this.address, s.outSeq++, seg, true);
       s.credits -= content.length;
       s.lastSent = this.lastWrite;
-      this.ctx.sendRaw(peer, payload);
+      if (shared && this.ctx.sendShared && s.peerMulti) {
+        this.ctx.sendShared(peer, seg, s.id, s.outSeq++);
+        return;
+      }
+      this.address ??= encodeAddressSegment(this.ctx.instanceId, s.id);
+      this.ctx.sendRaw(peer, encodeDataPacket(this.address, s.outSeq++, seg, true));
       return;
     }
     s.write(content, true);
@@ -239,6 +295,7 @@ export class StreamHold extends HeldConnection {
     this.ctx.log.warn({ cid: this.cid, err: message, uri: this.currentUri }, 'held stream ended with error');
     this.state = 'closing';
     this.clearQueue();
+    this.flushBatch();
     if (!this.session.ended) {
       if (this.origin?.debug) this.session.write(Buffer.from(`\n\n${message}\n`), true);
       this.session.write(EMPTY, false);
@@ -482,7 +539,7 @@ export class StreamHold extends HeldConnection {
     }
     if (this.queue.length === 0 && this.session.buffered === 0) {
       if (this.ctx.sendRaw && this.kaSeg?.data !== ka.data) this.kaSeg = { data: ka.data, seg: encodeBodySegment(ka.data) };
-      this.send(ka.data, this.kaSeg?.seg);
+      this.send(ka.data, this.kaSeg?.seg, false);
     }
     this.scheduleKeepAlive(this.newPeriod());
   }

@@ -112,9 +112,11 @@ export class ZhttpInitiator {
       return;
     }
     if (typeof p.id === 'string') { this.handle(p); return; }
+    // one packet object for every entry (receivers use a packet synchronously and do not keep it)
+    const single: Packet = { ...p, id: '' };
     for (const e of p.id) {
-      const single: Packet = { ...p, id: e.id };
-      if (e.seq !== undefined) single.seq = e.seq; else delete single.seq;
+      single.id = e.id;
+      single.seq = e.seq;
       this.handle(single);
     }
   }
@@ -137,6 +139,21 @@ export class ZhttpInitiator {
     const now = Date.now();
     for (const s of batch) s.lastSent = now;
     this.link.sendTo(peer, encodePacket({ from: this.instanceId, id: ids, type: 'keep-alive', multi: true }));
+  }
+
+  /**
+   * Grants `n` credits to each of `sessions` (all talking to `peer`) in one multi-id
+   * `credit` packet (zhttp.md §6); each session's seq advances as if sent alone.
+   */
+  creditMany(peer: string, sessions: readonly InitiatorSession[], n: number): void {
+    const ids: Array<{ id: string; seq: number }> = [];
+    const now = Date.now();
+    for (const s of sessions) {
+      if (s.ended) continue;
+      ids.push({ id: s.id, seq: s.outSeq++ });
+      s.lastSent = now;
+    }
+    if (ids.length) this.link.sendTo(peer, encodePacket({ from: this.instanceId, id: ids, type: 'credit', credits: n, multi: true }));
   }
 
   start(): void { this.ticker.start(); }

@@ -78,9 +78,11 @@ export class ZhttpResponder {
     }
     if (typeof p.id === 'string') { this.handle(p, via); return; }
     if (via === 'pull') { this.opts.log.warn({}, 'zhttp: first packet with multiple ids ignored'); return; }
+    // one packet object for every entry (receivers use a packet synchronously and do not keep it)
+    const single: Packet = { ...p, id: '' };
     for (const e of p.id) {
-      const single: Packet = { ...p, id: e.id };
-      if (e.seq !== undefined) single.seq = e.seq; else delete single.seq;
+      single.id = e.id;
+      single.seq = e.seq;
       this.handle(single, via);
     }
   }

@@ -2,6 +2,7 @@ import * as zmq from 'zeromq';
 import { encodePubFrame } from '../codec/packet-codec.js';
 import { attach } from './endpoints.js';
 import { SendQueue } from './socket-queue.js';
+import { FanoutBatcher } from './fanout-batcher.js';
 
 export interface TransportLog {
   warn(obj: object, msg: string): void;
@@ -99,13 +100,14 @@ export interface ResponderSpecs {
 export class ResponderTransport {
   readonly pull = new zmq.Pull({ receiveHighWaterMark: INIT_HWM, linger: 0 });
   readonly router: zmq.Router;
-  readonly pub = new zmq.Publisher({ sendHighWaterMark: STREAM_HWM, linger: 0 });
+  // sendTimeout 0: a PUB never blocks anyway; zeromq.js then sends synchronously (SendQueue `immediate`)
+  readonly pub = new zmq.Publisher({ sendHighWaterMark: STREAM_HWM, linger: 0, sendTimeout: 0 });
   private readonly pubQ: SendQueue;
   onPayload: (payload: Buffer, via: 'pull' | 'router') => void = () => undefined;
 
   constructor(private readonly specs: ResponderSpecs, private readonly log: TransportLog) {
     this.router = new zmq.Router({ routingId: specs.instanceId, sendHighWaterMark: STREAM_HWM, receiveHighWaterMark: STREAM_HWM, linger: 0 });
-    this.pubQ = new SendQueue(this.pub, (err) => log.warn({ err: String(err) }, 'zhttp PUB send failed'));
+    this.pubQ = new SendQueue(this.pub, (err) => log.warn({ err: String(err) }, 'zhttp PUB send failed'), undefined, true);
   }
 
   async start(): Promise<void> {
@@ -120,7 +122,22 @@ export class ResponderTransport {
     void this.readRouter();
   }
 
-  send(dest: string, payload: Buffer): void { this.pubQ.send(encodePubFrame(dest, payload)); }
+  private fanout: FanoutBatcher | undefined;
+
+  send(dest: string, payload: Buffer): void {
+    if (this.fanout?.pending) this.fanout.flush();
+    this.pubQ.send(encodePubFrame(dest, payload));
+  }
+
+  /**
+   * Sends a data packet `{id, seq, body, more}` whose body segment (`encodeBodySegment`) is
+   * shared with other sessions: merged with the other sessions of `dest` that get the same
+   * segment into multi-id packets (only for peers that advertised `ext.multi`).
+   */
+  sendShared(dest: string, bodySegment: Buffer, id: string, seq: number, more = true): void {
+    this.fanout ??= new FanoutBatcher(this.specs.instanceId, (d, payload) => this.pubQ.send(encodePubFrame(d, payload)));
+    this.fanout.add(dest, bodySegment, id, seq, more);
+  }
 
   private async readPull(): Promise<void> {
     try {
@@ -146,7 +163,7 @@ export class ResponderTransport {
     }
   }
 
-  close(): void { this.pull.close(); this.router.close(); this.pub.close(); }
+  close(): void { this.fanout?.flush(); this.pull.close(); this.router.close(); this.pub.close(); }
 }
 
 const EMPTY = Buffer.alloc(0);
