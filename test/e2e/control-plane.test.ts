@@ -13,20 +13,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as zmq from 'zeromq';
 import { decodeMap, encode, toPlain, type TnValue } from '@pushpin-ts/tnetstring';
-import { freeOffset, freePort, openStream, publish, repoRoot, request, sleep, startRunner, waitPort, type Running } from '../helpers/index.js';
+import { freeOffset, freePort, openStream, publish, repoRoot, request, sleep, startRunner, waitPort, type Running, until } from '../helpers/index.js';
 
 interface StatsPacket { type: string; fields: Record<string, unknown> }
 
 const item = (channel: string, content: string) => ({ channel, formats: { 'http-stream': { content } } });
 
 /** Polls `pred` every 25 ms; throws naming `what` after `ms`. */
-async function until(pred: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 function scrape(port: number): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -9,7 +9,7 @@ import express from 'express';
 import WebSocket from 'ws';
 import { ServeGrip } from '@fanoutio/serve-grip';
 import { WebSocketMessageFormat } from '@fanoutio/grip';
-import { sleep, startRunner, type Running } from '../helpers/index.js';
+import { sleep, startRunner, type Running, until } from '../helpers/index.js';
 
 let r: Running;
 let server: http.Server;
@@ -71,13 +71,6 @@ function join(): Promise<ChatClient> {
   });
 }
 
-async function until(cond: () => boolean, ms: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what()}`);
-    await sleep(25);
-  }
-}
 
 test('every message a client sends reaches every client exactly once', async () => {
   const clients = [await join(), await join(), await join()];

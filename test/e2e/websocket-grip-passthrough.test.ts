@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type http from 'node:http';
 import type net from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { publish, sleep, startRunner, type Running } from '../helpers/index.js';
+import { publish, sleep, startRunner, type Running, until } from '../helpers/index.js';
 
 let r: Running;
 let wss: WebSocketServer;
@@ -58,13 +58,6 @@ function connect(path: string): Promise<Client> {
   });
 }
 
-async function until(cond: () => boolean, ms: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what()}`);
-    await sleep(25);
-  }
-}
 
 test('grip offered to the backend, hidden from the client; prefix stripped, others dropped; publish arrives', async () => {
   const c = await connect('/grip?ch=pt1');

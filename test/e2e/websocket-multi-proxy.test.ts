@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type http from 'node:http';
 import WebSocket from 'ws';
 import { decodeWsEvents, encodeWsEvents, type WsEvent } from '@pushpin-ts/grip';
-import { publish, sleep, startBackend, startRunner, type Running } from '../helpers/index.js';
+import { publish, sleep, startBackend, startRunner, type Running, until } from '../helpers/index.js';
 
 let r: Running;
 let backend: Awaited<ReturnType<typeof startBackend>>;
@@ -41,13 +41,6 @@ function connect(): Promise<{ ws: WebSocket; got: string[] }> {
   });
 }
 
-async function until(cond: () => boolean, ms: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what()}`);
-    await sleep(25);
-  }
-}
 
 test('every client of either proxy gets each publish once, and its own keep-alives', async () => {
   const clients: Array<{ ws: WebSocket; got: string[] }> = [];

@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import * as zmq from 'zeromq';
 import { decodeWsEvents, encodeWsEvents, type WsEvent } from '@pushpin-ts/grip';
 import { decode as tnDecode, encode as tnEncode } from '@pushpin-ts/tnetstring';
-import { publish, request, sleep, startBackend, startRunner, type Running } from '../helpers/index.js';
+import { publish, request, sleep, startBackend, startRunner, type Running, until } from '../helpers/index.js';
 
 interface Hit { path: string; headers: http.IncomingHttpHeaders; events: WsEvent[] }
 
@@ -186,13 +186,6 @@ function connect(path: string, headers: Record<string, string> = {}): Promise<Cl
 function hitsFor(cid: string): Hit[] { return hits.filter((h) => h.headers['connection-id'] === cid); }
 function lastCid(): string { return String(hits.at(-1)!.headers['connection-id']); }
 
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 test('OPEN request shape, echo through the m: prefix, meta echoed, Connection-Id stable', async () => {
   const c = await connect('/woh/echo?user=alice', { 'Sec-WebSocket-Extensions': 'x-client-ext', 'Meta-Evil': 'no', 'Connection-Id': 'spoofed' });

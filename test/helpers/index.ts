@@ -11,6 +11,18 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * Polls `cond` every 25 ms until it holds; throws naming `what` (a string, or a function for a
+ * message built at the time of failure) after `ms`.
+ */
+export async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string | (() => string)): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'function' ? what() : what}`);
+    await sleep(25);
+  }
+}
+
 /** A free TCP port on 127.0.0.1 (asks the kernel for one). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
