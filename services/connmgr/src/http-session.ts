@@ -4,6 +4,7 @@ import { planResponse } from './response-head.js';
 import type { CreditBatcher } from './credit-batch.js';
 import type { ChunkBatcher, ChunkSink } from './chunk-batch.js';
 import { readBody, wire, type HttpRes } from './uws.js';
+import { ChunkFrameCache, chunkFrame, LAST_CHUNK, type ChunkFrame } from './chunk-frame.js';
 import { headerValue, requestUri, type RequestHead } from './request-head.js';
 
 /** What every HTTP session shares (one object per process). */
@@ -37,15 +38,15 @@ const enum Out {
 }
 
 const EMPTY = Buffer.alloc(0);
-const CHUNK_HEAD_END = Buffer.from('"\r\n');
 
-/**
- * Writes one chunk through uWS's raw header writer, which emits `name: value\r\n`. The
- * `: ` lands inside a quoted chunk extension (RFC 9112 §7.1.1, ignored by recipients):
- * `<hex>;p=": "\r\n<data>\r\n`. An empty `data` writes the last-chunk line.
- */
+/** Frames of shared bodies: a multi-id packet's body is framed once for all its sessions. */
+const frames = new ChunkFrameCache();
+
+function writeFrame(res: HttpRes, f: ChunkFrame): void { res.writeHeader(f.name, f.value); }
+
+/** Writes one chunk (see chunk-frame.ts); an empty `data` writes the last-chunk line. */
 function writeRawChunk(res: HttpRes, data: Buffer): void {
-  res.writeHeader(`${data.length.toString(16)};p="`, data.length ? Buffer.concat([CHUNK_HEAD_END, data]) : '"');
+  writeFrame(res, data.length ? frames.of(data) : LAST_CHUNK);
 }
 
 /**
@@ -130,9 +131,14 @@ export class HttpSession implements ChunkSink {
     try {
       fn.apply(this, a);
     } catch (err) {
-      this.ctx.log.error({ rid: this.s.id, err }, 'http session failed; closing the client connection');
-      this.fail();
+      this.failed(err);
     }
+  }
+
+  /** A handler threw: log and close this client connection. */
+  failed(err: unknown): void {
+    this.ctx.log.error({ rid: this.s.id, err }, 'http session failed; closing the client connection');
+    this.fail();
   }
 
   private fail(): void {
@@ -280,9 +286,9 @@ export class HttpSession implements ChunkSink {
     this.pendingBytes = 0;
     const res = this.res;
     if (res && this.out === Out.RawChunked) {
-      const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+      const f = parts.length === 1 ? frames.of(parts[0]!) : chunkFrame(parts, n);
       try {
-        res.cork(() => writeRawChunk(res, data));
+        res.cork(() => writeFrame(res, f));
       } catch (err) {
         this.ctx.log.error({ rid: this.s.id, err }, 'http session failed while writing; closing the client connection');
         this.fail();
@@ -413,7 +419,11 @@ function onResponse(this: InitiatorSession, p: Packet): void {
 }
 function onData(this: InitiatorSession, p: Packet): void {
   const b = this.data as HttpSession;
-  b.guard(b.onData, p);
+  try {
+    b.onData(p);
+  } catch (err) {
+    b.failed(err);
+  }
 }
 function onCredit(this: InitiatorSession): void {
   const b = this.data as HttpSession;

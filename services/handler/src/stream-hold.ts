@@ -26,6 +26,24 @@ import {
 /** Per-session publish queue bounds (1.36 queues 100 items per session). */
 export const STREAM_QUEUE_MAX_ITEMS = 100;
 export const STREAM_QUEUE_MAX_BYTES = 4 * 1024 * 1024;
+/**
+ * A session whose client got credits within this window is reading, only slower than items
+ * arrive (the connection manager grants credits as it writes, so a busy connection manager
+ * looks like a slow client): its queue may grow past `STREAM_QUEUE_MAX_ITEMS`, up to
+ * `STREAM_QUEUE_READING_MAX_ITEMS` (and the byte bound), instead of losing items.
+ */
+export const STREAM_QUEUE_READING_MS = 2_000;
+export const STREAM_QUEUE_READING_MAX_ITEMS = 10_000;
+
+/**
+ * Whether a session's queue takes one more item of `bytes` (Pushpin's 100-item bound, relaxed
+ * for a client that is reading). `pending` counts queued bytes plus bytes waiting in the session.
+ */
+export function queueHasRoom(items: number, pending: number, bytes: number, msSinceCredit: number): boolean {
+  if (pending > 0 && pending + bytes > STREAM_QUEUE_MAX_BYTES) return false;
+  if (items < STREAM_QUEUE_MAX_ITEMS) return true;
+  return msSinceCredit <= STREAM_QUEUE_READING_MS && items < STREAM_QUEUE_READING_MAX_ITEMS;
+}
 /** Consecutive empty no-hold next-link hops before fetches are paced (loop protection). */
 export const EMPTY_HOPS_BEFORE_PACING = 10;
 /** Longest pause between paced empty hops (ms). */
@@ -69,6 +87,8 @@ export class StreamHold extends HeldConnection {
   private hopWhenDrained = false;
   /** Items dropped since the queue last had room (one warning per overflow). */
   private dropped = 0;
+  /** When credits last arrived from the client side (wheel clock; -Infinity: never). */
+  private lastCredit = Number.NEGATIVE_INFINITY;
   /** Chunks collected by `pump` to go out as one packet. */
   private batch: { parts: Buffer[]; segs: Array<Buffer | undefined>; bytes: number } | undefined;
 
@@ -122,7 +142,7 @@ export class StreamHold extends HeldConnection {
     if (!p.item.formats.httpStream) return;
     const bytes = skipped ? 0 : (p.item.formats.httpStream.content?.length ?? 0);
     const pending = this.queuedBytes + this.session.buffered;
-    if (this.queue.length >= STREAM_QUEUE_MAX_ITEMS || (pending > 0 && pending + bytes > STREAM_QUEUE_MAX_BYTES)) {
+    if (!queueHasRoom(this.queue.length, pending, bytes, this.ctx.wheel.now() - this.lastCredit)) {
       if (this.dropped++ === 0) {
         this.ctx.log.warn(
           { channel: sub.channel, cid: this.cid, queuedItems: this.queue.length, queuedBytes: pending, credits: this.session.credits, state: this.state },
@@ -138,6 +158,11 @@ export class StreamHold extends HeldConnection {
     if (this.state !== 'holding') return;
     if (this.ctx.turn) this.ctx.turn.add(this);
     else this.pump();
+  }
+
+  protected override onCredit(): void {
+    this.lastCredit = this.ctx.wheel.now();
+    super.onCredit();
   }
 
   /** End of the turn the items arrived in (TurnQueue). */

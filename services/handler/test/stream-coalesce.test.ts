@@ -64,3 +64,26 @@ test('coalescing: one turn of items per session, shared by sessions with the sam
   assert.deepEqual(shared.map((x) => [x.id, x.seq]), [['a', a.outSeq - 1], ['b', b.outSeq - 1]]);
   assert.equal(ctx.raw.length, 0);
 });
+
+test('queue bound: 100 items for a client that got no credits lately; more (up to the reading bound) for one that is reading', async () => {
+  const { queueHasRoom, STREAM_QUEUE_MAX_ITEMS, STREAM_QUEUE_READING_MS, STREAM_QUEUE_READING_MAX_ITEMS, STREAM_QUEUE_MAX_BYTES } = await import('../src/stream-hold.js');
+  assert.equal(queueHasRoom(STREAM_QUEUE_MAX_ITEMS - 1, 10, 10, Infinity), true);
+  assert.equal(queueHasRoom(STREAM_QUEUE_MAX_ITEMS, 10, 10, Infinity), false, 'never credited: Pushpin\'s bound');
+  assert.equal(queueHasRoom(STREAM_QUEUE_MAX_ITEMS, 10, 10, STREAM_QUEUE_READING_MS + 1), false, 'stuck: Pushpin\'s bound');
+  assert.equal(queueHasRoom(STREAM_QUEUE_MAX_ITEMS, 10, 10, 5), true, 'reading: may queue more');
+  assert.equal(queueHasRoom(STREAM_QUEUE_READING_MAX_ITEMS, 10, 10, 5), false, 'reading has a bound too');
+  assert.equal(queueHasRoom(3, STREAM_QUEUE_MAX_BYTES, 1, 5), false, 'the byte bound always applies');
+  assert.equal(queueHasRoom(0, 0, STREAM_QUEUE_MAX_BYTES * 2, Infinity), true, 'one big item alone is taken');
+});
+
+test('queue bound: a session that got credits keeps items past 100 while its connection manager lags', () => {
+  const ctx = testCtx({ fast: true });
+  const s = new FakeSession(7); // exactly the initial body
+  hold(ctx, s);
+  s.grant(5); // credits arrived: the client is reading (5 bytes fit no item below)
+  const items = Array.from({ length: 150 }, (_, i) => httpStream('c', `<${String(i).padStart(3, '0')}>`));
+  ctx.hub.publish(items);
+  s.grant(100_000);
+  const text = ctx.raw.map((r) => r.packet.body?.toString() ?? '').join('') + s.text();
+  assert.ok(text.includes('<000>') && text.includes('<149>'), 'nothing dropped');
+});

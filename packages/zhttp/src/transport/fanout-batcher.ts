@@ -3,16 +3,31 @@ import { encodeDataPacket, encodeMultiDataPacket, type MultiTarget } from '../co
 /** Most sessions one multi-id packet addresses (keeps a packet well under a megabyte). */
 export const FANOUT_MAX_IDS = 1024;
 
+/** Packets of one body (and `more` flag), per peer, waiting to go out as multi-id packets. */
+interface Group {
+  readonly seg: Buffer;
+  readonly more: boolean;
+  readonly index: number;
+  readonly byPeer: Map<string, MultiTarget[]>;
+}
+
 /**
  * Merges data packets that carry the same body to sessions of the same peer into multi-id
- * packets (zhttp.md §6). Packets wait until the body changes, `flush()` is called (the owner
- * does so before sending anything else on the socket, so per-session order holds), or the
- * current microtask queue drains.
+ * packets (zhttp.md §6). Several bodies can be open at once, so sessions that alternate
+ * between a few bodies (subscribers whose credits let them take different runs of the same
+ * items) still share packets. Groups go out in the order they were opened; a session that
+ * already has a packet in a later group never joins an earlier one (a new group is opened
+ * instead), so each session's packets leave in seq order. Everything is sent when `flush()`
+ * is called (the owner does so before sending anything else on the socket), when a peer's
+ * list is full, or when the current microtask queue drains.
  */
 export class FanoutBatcher {
-  private seg: Buffer | undefined;
-  private more = true;
-  private readonly byPeer = new Map<string, MultiTarget[]>();
+  private groups: Group[] = [];
+  /** Open group per body, for `more: true` and `more: false` packets. */
+  private openMore = new Map<Buffer, Group>();
+  private openLast = new Map<Buffer, Group>();
+  /** Index of the last group each session id joined. */
+  private lastGroup = new Map<string, number>();
   private scheduled = false;
   private readonly flushBound = (): void => { this.scheduled = false; this.flush(); };
 
@@ -20,34 +35,40 @@ export class FanoutBatcher {
 
   /** Queues a data packet `{id, seq, body, more}` for `dest`; `bodySegment` from `encodeBodySegment`. */
   add(dest: string, bodySegment: Buffer, id: string, seq: number, more = true): void {
-    if (this.seg !== bodySegment || this.more !== more) {
-      this.flush();
-      this.seg = bodySegment;
-      this.more = more;
+    const open = more ? this.openMore : this.openLast;
+    let g = open.get(bodySegment);
+    const last = this.lastGroup.get(id);
+    if (!g || (last !== undefined && last > g.index)) {
+      g = { seg: bodySegment, more, index: this.groups.length, byPeer: new Map() };
+      this.groups.push(g);
+      open.set(bodySegment, g);
     }
-    let list = this.byPeer.get(dest);
-    if (!list) { list = []; this.byPeer.set(dest, list); }
+    if (last !== g.index) this.lastGroup.set(id, g.index);
+    let list = g.byPeer.get(dest);
+    if (!list) { list = []; g.byPeer.set(dest, list); }
     list.push({ id, seq });
-    if (list.length >= FANOUT_MAX_IDS) this.flushPeer(dest, list);
+    if (list.length >= FANOUT_MAX_IDS) { this.flush(); return; }
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(this.flushBound);
     }
   }
 
-  get pending(): boolean { return this.byPeer.size > 0; }
+  get pending(): boolean { return this.groups.length > 0; }
 
-  /** Sends every queued packet now. */
+  /** Sends every queued packet now, group by group in the order they were opened. */
   flush(): void {
-    if (this.byPeer.size === 0) return;
-    for (const [dest, list] of this.byPeer) this.flushPeer(dest, list);
-  }
-
-  private flushPeer(dest: string, list: MultiTarget[]): void {
-    this.byPeer.delete(dest);
-    const seg = this.seg!;
-    if (list.length === 0) return;
-    const one = list.length === 1 ? list[0]! : undefined;
-    this.out(dest, one ? encodeDataPacket(this.from, one.id, one.seq, seg, this.more) : encodeMultiDataPacket(this.from, list, seg, this.more));
+    if (this.groups.length === 0) return;
+    const groups = this.groups;
+    this.groups = [];
+    this.openMore.clear();
+    this.openLast.clear();
+    this.lastGroup.clear();
+    for (const g of groups) {
+      for (const [dest, list] of g.byPeer) {
+        const one = list.length === 1 ? list[0]! : undefined;
+        this.out(dest, one ? encodeDataPacket(this.from, one.id, one.seq, g.seg, g.more) : encodeMultiDataPacket(this.from, list, g.seg, g.more));
+      }
+    }
   }
 }

@@ -15,7 +15,7 @@ export class Sender {
   private readonly q: SendQueue;
   constructor(kind: 'push' | 'pub', private readonly o: Common, log: TransportLog, hwm = 101_000) {
     this.sock = kind === 'push' ? new zmq.Push({ sendHighWaterMark: hwm, linger: 0 }) : new zmq.Publisher({ sendHighWaterMark: hwm, linger: 0 });
-    this.q = new SendQueue(this.sock, (err) => log.warn({ err: String(err) }, `${kind} send failed`));
+    this.q = new SendQueue(this.sock, (err) => log.warn({ err: String(err) }, `${kind} send failed`), undefined, kind === 'pub');
   }
   async start(): Promise<void> { await attach(this.sock, this.o.specs, endpointOpts(this.o)); }
   send(msg: Buffer | Frames): void { this.q.send(msg); }

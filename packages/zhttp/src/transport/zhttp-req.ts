@@ -31,7 +31,7 @@ export class ZhttpReqTransport {
     this.q = new SendQueue(this.dealer, (err, msg) => {
       log.warn({ err: String(err) }, 'zhttp req DEALER send failed');
       if (Array.isArray(msg) && msg[1]) this.onSendFailed(msg[1]);
-    });
+    }, undefined, false, true);
   }
 
   async start(): Promise<void> {

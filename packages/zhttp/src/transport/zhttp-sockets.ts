@@ -42,9 +42,11 @@ export class InitiatorTransport {
     this.pushQ = new SendQueue(this.push, (err) => log.warn({ err: String(err) }, 'zhttp PUSH send failed'));
     this.routerQ = new SendQueue(this.router, (err, msg) => {
       const peer = Array.isArray(msg) ? msg[0]!.toString('latin1') : '';
-      log.debug({ err: String(err), peer }, 'zhttp ROUTER send failed');
+      // EHOSTUNREACH (peer gone) is routine; EAGAIN (peer's pipe full) loses a packet
+      if ((err as { code?: string }).code === 'EAGAIN') log.warn({ err: String(err), peer }, 'zhttp ROUTER send failed: peer queue full, packet dropped');
+      else log.debug({ err: String(err), peer }, 'zhttp ROUTER send failed');
       this.onUnroutable(peer);
-    });
+    }, undefined, false, true);
     this.sub.subscribe(`${specs.instanceId} `);
   }
 
