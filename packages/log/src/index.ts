@@ -57,3 +57,4 @@ export function createLogger(opts: LoggerOptions): Logger {
 export { watchParent } from './parent-watch.js';
 export { renderMetrics, sanitizePrefix, type MetricDef, type MetricSample, type MetricType } from './metrics.js';
 export { startMetricsServer, type MetricsServer, type MetricsServerOptions } from './metrics-server.js';
+export { IdleGc, exposedGc } from './idle-gc.js';

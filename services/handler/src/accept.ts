@@ -6,7 +6,7 @@
 import type { TnMap, TnValue } from '@pushpin-ts/tnetstring';
 import {
   decodeAcceptArgs, encodeAcceptResult, ZrpcCondition,
-  type AcceptArgs, type AdoptOptions,
+  type AcceptArgs, type AdoptOptions, type RequestData,
 } from '@pushpin-ts/zhttp';
 import {
   applyResponseFilters, FilterError, GripInstructError, parseInstruct, type Instruct,
@@ -23,6 +23,18 @@ export interface AcceptDeps extends HoldContext {
   adopt(o: AdoptOptions): ZhttpSessionLike;
   /** `connection_subscription_max`: channels beyond it are dropped. */
   connectionSubscriptionMax: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+const NO_HEADERS: Array<[string, string]> = [];
+
+/**
+ * `b` on memory of its own: decoded packet fields are views into the whole received message,
+ * which a held session would otherwise keep alive (about 1 KB per session) for its lifetime.
+ */
+export function ownBuffer(b: Buffer): Buffer {
+  if (b.length === 0) return EMPTY;
+  return b.byteLength === b.buffer.byteLength ? b : Buffer.from(b);
 }
 
 /** What the proxy sends the client itself when the instructions are invalid (grip.md §10). */
@@ -84,8 +96,10 @@ export function handleAccept(raw: TnMap, deps: AcceptDeps): TnValue {
     return encodeAcceptResult({ accepted: false, response: REJECT_RESPONSE });
   }
 
+  instruct.response.body = ownBuffer(instruct.response.body);
   const prefix = args.channelPrefix ?? '';
   const prepared = prepareInstruct(instruct, prefix, deps);
+  const request = heldRequest(instruct, args.origRequestData ?? args.requestData);
   for (const r of args.requests) {
     const cid = `${r.rid.sender}:${r.rid.id}`;
     deps.hub.connection(cid)?.abandon?.();
@@ -93,13 +107,25 @@ export function handleAccept(raw: TnMap, deps: AcceptDeps): TnValue {
     // first packet from the new owner: the connection manager now routes this id to us
     s.keepAlive();
     const origin: SessionOrigin = {
-      request: args.origRequestData ?? args.requestData, channelPrefix: prefix, debug: r.debug,
+      request, channelPrefix: prefix, debug: r.debug,
       ...(r.peerAddress !== undefined ? { peerAddress: r.peerAddress } : {}),
     };
     startHold(s, cid, instruct, prepared, origin, deps);
   }
   deps.log.debug({ uri, hold: instruct.hold, channels: prepared.channels.map((c) => c.channel), sessions: args.requests.length }, 'accept');
+  // a stream hold sends the initial response in start() and never reads it again: do not keep
+  // its headers for the life of every session (a response hold answers with it on timeout)
+  if (instruct.hold !== 'response') instruct.response = { code: instruct.response.code, reason: instruct.response.reason, headers: NO_HEADERS, body: EMPTY };
   return encodeAcceptResult({ accepted: true });
+}
+
+/**
+ * The part of the client's request a hold keeps: a response hold resends all of it (long-poll
+ * retries); a stream hold only resolves links against its URI.
+ */
+function heldRequest(instruct: Instruct, req: RequestData): RequestData {
+  if (instruct.hold === 'response') return { method: req.method, uri: req.uri, headers: req.headers, body: ownBuffer(req.body) };
+  return { method: req.method, uri: req.uri, headers: NO_HEADERS, body: EMPTY };
 }
 
 interface PreparedInstruct {

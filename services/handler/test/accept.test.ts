@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeAcceptResult, encodeAcceptArgs, type AcceptArgs, type AdoptOptions } from '@pushpin-ts/zhttp';
 import type { TnMap } from '@pushpin-ts/tnetstring';
-import { handleAccept, type AcceptDeps } from '../src/accept.js';
+import { handleAccept, ownBuffer, type AcceptDeps } from '../src/accept.js';
 import { FakeSession, recordingLog, testCtx } from './helpers/fakes.js';
 
 function setup(max = 20) {
@@ -102,4 +102,18 @@ test('re-accepting the same connection id replaces the old hold', () => {
   assert.equal(ctx.hub.subscriberCount('new'), 1);
   assert.equal(ctx.hub.connectionCount(), 1);
   assert.equal(ctx.wheel.size, 1, 'old timeout cancelled');
+});
+
+test('ownBuffer: a view into a larger message is copied, a whole buffer kept, empty shared', () => {
+  // a received ZeroMQ message has an ArrayBuffer of its own
+  const message = Buffer.allocUnsafeSlow(16);
+  message.write('0123456789abcdef');
+  const view = message.subarray(4, 8);
+  const own = ownBuffer(view);
+  assert.notEqual(own.buffer, message.buffer);
+  assert.equal(own.toString(), '4567');
+  const whole = Buffer.allocUnsafeSlow(4).fill(1);
+  assert.equal(ownBuffer(whole), whole);
+  assert.equal(ownBuffer(message.subarray(0, 0)).length, 0);
+  assert.equal(ownBuffer(message.subarray(0, 0)).buffer === message.buffer, false);
 });

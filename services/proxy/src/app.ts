@@ -23,6 +23,8 @@ export interface ProxyAppDeps {
   custom?: CustomTargets;
   /** Stats packets and Prometheus counters (client sessions only, not internal requests). */
   stats?: ProxyStats;
+  /** Told of every new session (idle-gc.ts). */
+  idleGc?: { touch(): void };
 }
 
 /** Turns the handler's ZRPC `accept` method into an {@link AcceptService}. */
@@ -74,6 +76,7 @@ export class ProxyApp {
       const p = s.request;
       if (stats && p) stats.requestReceived(requestHeadBytes(p.method ?? '', p.uri ?? '', p.headers ?? []));
       const session = new ProxySession(internal ? this.internalCtx : this.ctx, s, internal);
+      this.deps.idleGc?.touch();
       this.open++;
       stats?.sampleOpen();
       session.start(busy);

@@ -14,6 +14,8 @@ export interface SigRoute { sigIss?: string | undefined; sigKey?: string | undef
  */
 export class GripSigner {
   private readonly cache = new Map<string, { text: string; key: KeyMaterial } | null>();
+  /** Last token per issuer and key: a token only depends on the whole second it was made in. */
+  private readonly tokens = new Map<string, { second: number; token: string }>();
 
   constructor(
     private readonly globalIss: string,
@@ -23,7 +25,7 @@ export class GripSigner {
   ) {}
 
   /** Forgets resolved keys (routes reload, SIGHUP). */
-  clear(): void { this.cache.clear(); }
+  clear(): void { this.cache.clear(); this.tokens.clear(); }
 
   /** Issuer and key text for a route, when both are known. The key text is what `file:` pointed at. */
   settingsFor(route: SigRoute): { iss: string; keyText: string; key: KeyMaterial } | undefined {
@@ -38,8 +40,14 @@ export class GripSigner {
   tokenFor(route: SigRoute, nowSeconds = Date.now() / 1000): string | undefined {
     const s = this.settingsFor(route);
     if (!s) return undefined;
+    const second = Math.floor(nowSeconds);
+    const k = `${s.iss}\n${s.keyText}`;
+    const hit = this.tokens.get(k);
+    if (hit && hit.second === second) return hit.token;
     try {
-      return signGripSig({ iss: s.iss, key: s.key, nowSeconds });
+      const token = signGripSig({ iss: s.iss, key: s.key, nowSeconds: second });
+      this.tokens.set(k, { second, token });
+      return token;
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'cannot sign Grip-Sig; sending none');
       return undefined;

@@ -5,4 +5,6 @@ export interface Log {
   info(obj: object, msg: string): void;
   debug(obj: object, msg: string): void;
   child(bindings: Record<string, unknown>): Log;
+  /** pino: whether `level` is logged (absent = assume it is). */
+  isLevelEnabled?(level: string): boolean;
 }

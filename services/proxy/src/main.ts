@@ -6,6 +6,7 @@ import { createLogger, watchParent } from '@pushpin-ts/log';
 import { ProxyApp } from './app.js';
 import { parseArgs, type ProxyArgs } from './args.js';
 import { GripSigner } from './grip-signing.js';
+import { exposedGc, IdleGc } from '@pushpin-ts/log';
 import { RoutesSource } from './routes-source.js';
 import { proxySettings } from './settings.js';
 import { buildSockets, connectHandlerFacing } from './sockets.js';
@@ -73,7 +74,7 @@ if (sockets.wsControlIn) sockets.wsControlIn.onMessage = (frames) => wsControl?.
 wsControl.start();
 const statsOut = sockets.stats;
 const stats = new ProxyStats(statsOut ? (f) => statsOut.send(f) : undefined, { from: instanceId, reportInterval: cfg.proxy.statsReportInterval, openSessions: () => app?.open ?? 0 });
-app = new ProxyApp({ log, settings: proxySettings(cfg), routes: () => routes.table, signer, zurl: sockets.zurl, accept: sockets.accept, wsControl, custom, stats });
+app = new ProxyApp({ log, settings: proxySettings(cfg), routes: () => routes.table, signer, zurl: sockets.zurl, accept: sockets.accept, wsControl, custom, stats, idleGc: new IdleGc(exposedGc()) });
 
 try {
   await sockets.start();

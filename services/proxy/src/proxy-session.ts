@@ -81,10 +81,17 @@ export class ProxySession {
   /** Custom targets: cancels the pending req-mode request / the answer-start timer. */
   private reqCancel: (() => void) | undefined;
   private answerTimer: NodeJS.Timeout | undefined;
-  private readonly log: Log;
+  private sessionLog: Log | undefined;
 
-  constructor(private readonly ctx: SessionContext, private readonly cs: ResponderSession, private readonly internal = false) {
-    this.log = ctx.log.child({ rid: cs.id, from: cs.peerId });
+  constructor(private readonly ctx: SessionContext, private readonly cs: ResponderSession, private readonly internal = false) {}
+
+  /** The session's child logger, made on first use (most sessions never log at the default level). */
+  private get log(): Log { return (this.sessionLog ??= this.ctx.log.child({ rid: this.cs.id, from: this.cs.peerId })); }
+
+  /** Debug line through the session logger, without making it when debug is off. */
+  private logDebug(obj: object, msg: string): void {
+    if (this.ctx.log.isLevelEnabled?.('debug') === false) return;
+    this.log.debug(obj, msg);
   }
 
   private get debug(): boolean { return this.ctx.settings.debug || (this.route?.debug ?? false); }
@@ -262,7 +269,7 @@ export class ProxySession {
     const initial = retry ? this.body.copy() : this.firstBody;
     if (initial.length) first.body = initial;
     if (!this.body.done) first.more = true;
-    this.log.debug({ uri: first.uri, connect: `${t.host}:${t.port}` }, 'forwarding to target');
+    this.logDebug({ uri: first.uri, connect: `${t.host}:${t.port}` }, 'forwarding to target');
     this.startBackendSession(this.ctx.zurl.open(), first);
   }
 
@@ -345,7 +352,7 @@ export class ProxySession {
   }
 
   private onClientEnd(reason: EndReason): void {
-    this.log.debug({ reason, phase: this.phase }, 'client session ended');
+    this.logDebug({ reason, phase: this.phase }, 'client session ended');
     this.closeBackend(true);
     this.done();
   }
@@ -489,7 +496,7 @@ export class ProxySession {
 
   private onHandoff(o: HandoffOutcome, response: ResponseData): void {
     if (this.finished) {
-      this.log.debug({ outcome: 'error' in o ? 'error' : o.accepted }, 'accept answered after the client left');
+      this.logDebug({ outcome: 'error' in o ? 'error' : o.accepted }, 'accept answered after the client left');
       return;
     }
     if ('error' in o) {

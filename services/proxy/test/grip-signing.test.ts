@@ -19,6 +19,17 @@ test('signs with global settings, route overrides, and not at all without a key'
   assert.equal(new GripSigner('pushpin', '', '', log).tokenFor({}), undefined);
 });
 
+test('a token is reused within its second only, per issuer and key', () => {
+  const s = new GripSigner('pushpin', 'k1', '', log);
+  const now = 1_700_000_000;
+  const t = s.tokenFor({}, now)!;
+  assert.equal(s.tokenFor({}, now + 0.9), t);
+  const later = s.tokenFor({}, now + 1)!;
+  assert.deepEqual(verifyGripSig(later, parseKeySpec('k1'), now), { iss: 'pushpin', exp: now + 3601 });
+  const other = s.tokenFor({ sigIss: 'route' }, now + 1)!;
+  assert.deepEqual(verifyGripSig(other, parseKeySpec('k1'), now), { iss: 'route', exp: now + 3601 });
+});
+
 test('file: keys are read', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ppx-key-'));
   writeFileSync(path.join(dir, 'key'), 'filekey\n');

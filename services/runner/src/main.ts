@@ -7,7 +7,7 @@ import { parseArgs, USAGE, VERSION_TEXT } from './args.js';
 import type { RunnerArgs } from './args.js';
 import { createSpawner, findConfigFile, killChild, pidFiles, prepareDirs } from './process-io.js';
 import { Supervisor } from './supervisor.js';
-import { computeTopology } from './topology.js';
+import { computeTopology, DEFAULT_NODE_FLAGS } from './topology.js';
 
 // dist/src/main.js -> services/ and the repo's config/ ({libdir})
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -46,7 +46,7 @@ function setup() {
     if (cfg.runner.services.length === 0) fail(`${cfg.file}: [runner] services is empty, nothing to run`);
     const logLevels = mergeLogLevels(cfg.runner.logLevel, ...(args.logLevel ? [args.logLevel] : []));
     const topo = computeTopology(cfg, {
-      configFile: cfg.file, libdir, servicesDir, nodePath: process.execPath, logLevels,
+      configFile: cfg.file, libdir, servicesDir, nodePath: process.execPath, logLevels, nodeFlags: DEFAULT_NODE_FLAGS,
       routes: args.routes, mergeOutput: args.mergeOutput, set: args.set,
       ...(args.proxyWorkers === undefined ? {} : { proxyWorkers: args.proxyWorkers }),
       ...(args.zurlWorkers === undefined ? {} : { zurlWorkers: args.zurlWorkers }),

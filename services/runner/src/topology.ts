@@ -25,7 +25,26 @@ export interface TopologyOptions {
   readonly proxyWorkers?: number;
   /** zurl-role processes (default 1). With more than one, each binds its own `zurl-*-<i>` endpoints and every proxy connects to all of them. */
   readonly zurlWorkers?: number;
+  /** V8/Node flags put before the script of each of our services (default: none). */
+  readonly nodeFlags?: Readonly<Partial<Record<OurService, readonly string[]>>>;
 }
+
+/** Our Node services, as named in services/<name>. */
+export type OurService = 'connmgr' | 'zurl' | 'proxy' | 'handler';
+
+/**
+ * Node flags the runner gives our services. A small young generation: V8 grows each
+ * semi-space up to 16 MB under a burst of allocations (an accept burst of held streams) and
+ * keeps it, which cost every process 10–30 MB of RSS that never returned; with 2 MB the
+ * scavenges are more frequent but as cheap (docs/benchmarks.md, performance work log).
+ */
+export const DEFAULT_NODE_FLAGS: Readonly<Record<OurService, readonly string[]>> = {
+  connmgr: ['--max-semi-space-size=2'],
+  // --expose-gc: a full GC when they go quiet after a burst (idle-gc.ts in each)
+  zurl: ['--max-semi-space-size=2', '--expose-gc'],
+  proxy: ['--max-semi-space-size=2', '--expose-gc'],
+  handler: ['--max-semi-space-size=2'],
+};
 
 /** One child process to start and supervise. */
 export interface ServiceSpec {
@@ -71,7 +90,7 @@ export function computeTopology(cfg: PushpinConfig, opts: TopologyOptions): Topo
   const portOffset = opts.id === undefined ? 0 : opts.id * 10;
   const logdir = opts.mergeOutput ? undefined : cfg.runner.logdir;
   const ipc = (name: string): string => `ipc://${rundir}/${ipcPrefix}${name}`;
-  const ours = (svc: string): string[] => [opts.nodePath, path.join(opts.servicesDir, svc, 'bin', `pushpin-${svc}.js`)];
+  const ours = (svc: OurService): string[] => [opts.nodePath, ...(opts.nodeFlags?.[svc] ?? []), path.join(opts.servicesDir, svc, 'bin', `pushpin-${svc}.js`)];
   const level = (name: ServiceName): string => String(logLevelFor(opts.logLevels, name));
   const setArgs = (opts.set ?? []).map(([k, v]) => `--set=${k}=${v}`);
   const files: { path: string; text: string }[] = [];

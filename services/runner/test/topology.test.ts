@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeLogLevels, parseConfigText, parseLogLevelSpec } from '@pushpin-ts/config';
 import type { PushpinConfig } from '@pushpin-ts/config';
-import { computeTopology, NoPortsError } from '../src/index.js';
+import { computeTopology, DEFAULT_NODE_FLAGS, NoPortsError } from '../src/index.js';
 import type { ServiceSpec, TopologyOptions } from '../src/index.js';
 
 const LIBDIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../config');
@@ -113,6 +113,17 @@ test('custom condure_bin / zurl_bin run that binary with the same flags', () => 
   assert.equal(c.args[0], '--log-level=2');
   const z = byName(t.services, 'zurl');
   assert.deepEqual([z.command, ...z.args], ['/opt/zurl', '--config=/r/zurl.conf', '--loglevel=2']);
+});
+
+test('node flags go before the script of our services only', () => {
+  const cfg = config(`[global]\nrundir=/r\n[runner]\nservices=connmgr,zurl,proxy\nhttp_port=1\nzurl_bin=/opt/zurl\n`);
+  const t = topo(cfg, { nodeFlags: { connmgr: ['--max-semi-space-size=2'], proxy: ['--a', '--b'] } });
+  const c = byName(t.services, 'condure');
+  assert.deepEqual([c.command, c.args[0], c.args[1]], [NODE, '--max-semi-space-size=2', `${SVC}/connmgr/bin/pushpin-connmgr.js`]);
+  const p = byName(t.services, 'proxy');
+  assert.deepEqual([p.command, ...p.args.slice(0, 3)], [NODE, '--a', '--b', `${SVC}/proxy/bin/pushpin-proxy.js`]);
+  assert.equal(byName(t.services, 'zurl').command, '/opt/zurl');
+  assert.ok(DEFAULT_NODE_FLAGS.proxy.every((f) => f.startsWith('--')));
 });
 
 test('per-service log levels, merge output, service order and selection', () => {

@@ -80,7 +80,7 @@ export class HttpSession {
 
   private dispatch(): void {
     const t = this.target;
-    this.ctx.log.debug({ method: t.method, uri: t.url.href, connect: `${t.connectHost}:${t.connectPort}`, stream: this.stream, redirects: this.redirects }, 'zurl: request');
+    if (this.ctx.debugEnabled !== false) this.ctx.log.debug({ method: t.method, uri: t.url.href, connect: `${t.connectHost}:${t.connectPort}`, stream: this.stream, redirects: this.redirects }, 'zurl: request');
     this.control = this.pools.request(t, { method: t.method, path: t.path, headers: t.headers, body: this.feed ? this.feed.stream : this.body }, {
       onResponseStart: (code, reason, hs) => this.onResponseStart(code, reason, hs),
       onResponseData: (chunk) => this.onResponseData(chunk),
@@ -120,7 +120,7 @@ export class HttpSession {
 
   private onInitiatorEnd(reason: string): void {
     if (this.finished) return;
-    this.ctx.log.debug({ reason }, 'zurl: session ended by initiator, aborting request');
+    if (this.ctx.debugEnabled !== false) this.ctx.log.debug({ reason }, 'zurl: session ended by initiator, aborting request');
     this.cleanup();
     this.control?.abort(new ZurlCancelledError());
   }
@@ -230,7 +230,7 @@ export class HttpSession {
 
   private finish(): void {
     if (this.finished) return;
-    this.ctx.log.debug({ code: this.head?.code, bytes: this.received }, 'zurl: response done');
+    if (this.ctx.debugEnabled !== false) this.ctx.log.debug({ code: this.head?.code, bytes: this.received }, 'zurl: response done');
     this.cleanup();
     this.s.destroy();
   }

@@ -8,6 +8,7 @@ import { ResponderTransport } from '@pushpin-ts/zhttp';
 import { parseArgs, USAGE, type ZurlArgs } from './args.js';
 import { ZurlApp } from './zurl-app.js';
 import { buildSettings, parseGeneralSection, type ZurlSettings } from './zurl-conf.js';
+import { exposedGc, IdleGc } from '@pushpin-ts/log';
 
 let args: ZurlArgs;
 let settings: Readonly<ZurlSettings>;
@@ -32,7 +33,7 @@ const transport = new ResponderTransport({
   pubSpecs: settings.outSpecs,
   bind: true,
 }, log);
-const app = new ZurlApp(settings, transport, log);
+const app = new ZurlApp(settings, transport, log, new IdleGc(exposedGc()));
 
 // handlers first: the runner may signal as soon as it sees the started line
 let stopping = false;

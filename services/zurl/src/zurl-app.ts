@@ -21,7 +21,8 @@ export class ZurlApp {
   private readonly pools: OriginPools;
   private openCount = 0;
 
-  constructor(private readonly settings: Readonly<ZurlSettings>, link: ResponderLink, private readonly log: ZurlLog) {
+  /** `idleGc`: told of every new session (idle-gc.ts). */
+  constructor(private readonly settings: Readonly<ZurlSettings>, link: ResponderLink, private readonly log: ZurlLog, private readonly idleGc?: { touch(): void }) {
     this.pools = new OriginPools({
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
       keepAliveTimeoutMs: KEEPALIVE_TIMEOUT_MS,
@@ -52,6 +53,7 @@ export class ZurlApp {
 
   private onSession(s: ResponderSession): void {
     const p = s.request!;
+    this.idleGc?.touch();
     const kind = kindOfUri(p.uri ?? '');
     if (!kind) {
       this.log.warn({ id: s.id, uri: p.uri }, 'zurl: unsupported uri scheme, cancelling');
@@ -78,9 +80,13 @@ export class ZurlApp {
     }
     this.openCount++;
     let released = false;
+    let sessionLog: ZurlLog | undefined;
+    const appLog = this.log;
     const ctx: SessionContext = {
       settings: this.settings,
-      log: this.log.child?.({ rid: s.id }) ?? this.log,
+      // made on first use: most sessions never log at the default level
+      get log() { return (sessionLog ??= appLog.child?.({ rid: s.id }) ?? appLog); },
+      debugEnabled: appLog.isLevelEnabled?.('debug') ?? true,
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
       done: () => { if (!released) { released = true; this.openCount--; } },
     };
