@@ -25,6 +25,10 @@ test('client disconnect before the response: connmgr cancels the session', async
   const s = await rsp.nextSession();
   s.keepAlive(); // connmgr learns our address
   await waitFor(() => !!rsp.zr.sessions.size, 'session registered');
+  // the keep-alive must reach connmgr before the client goes: until then connmgr has no
+  // address to send the cancel to (it is dropped, as condure does); nothing observable
+  // tells us it arrived, so give it time
+  await new Promise((r) => setTimeout(r, 200));
   req.destroy();
   await waitFor(() => cancelled(s.id), 'cancel packet');
 });
