@@ -1,47 +1,11 @@
 /**
- * Fast encoder for the one packet the fan-out path sends most: a ZHTTP data packet
- * `{from, id, seq, body, more}`. The body's tnetstring segment is built once per published
- * item and shared by every subscriber; per subscriber only the small header (id, seq) is
- * written, straight into one buffer. Output decodes like `encodePacket` (zhttp.md §2).
+ * The fan-out path's data packets: the encoders live in @pushpin-ts/zhttp (codec/data-packet.ts);
+ * here, the joined body segments of items a session queued together.
  */
 
-const BODY_KEY = '4:body,';
-const MORE_TAIL = '4:more,4:true!';
+import { encodeBodySegment } from '@pushpin-ts/zhttp';
 
-/** `4:body,<n>:<bytes>,` — the body entry of a packet map. */
-export function encodeBodySegment(body: Buffer): Buffer {
-  const head = `${BODY_KEY}${body.length}:`;
-  const out = Buffer.allocUnsafe(head.length + body.length + 1);
-  out.write(head, 0, 'latin1');
-  body.copy(out, head.length);
-  out[out.length - 1] = 0x2c; // ','
-  return out;
-}
-
-/** `4:from,…,2:id,…,` for one session (latin1 strings): computed once per session. */
-export function encodeAddressSegment(from: string, id: string): string {
-  return `4:from,${from.length}:${from},2:id,${id.length}:${id},`;
-}
-
-/**
- * `T` + tnetstring map of a data packet, using a precomputed address segment
- * (`encodeAddressSegment`) and body segment (`encodeBodySegment`).
- * @example decodePacket(encodeDataPacket(encodeAddressSegment('h', '1'), 3, encodeBodySegment(Buffer.from('x')), true))
- */
-export function encodeDataPacket(address: string, seq: number, bodySegment: Buffer, more: boolean): Buffer {
-  const seqText = String(seq);
-  const head = `${address}3:seq,${seqText.length}:${seqText}#`;
-  const tail = more ? MORE_TAIL : '';
-  const inner = head.length + bodySegment.length + tail.length;
-  const prefix = `T${inner}:`;
-  const out = Buffer.allocUnsafe(prefix.length + inner + 1);
-  let o = out.write(prefix, 0, 'latin1');
-  o += out.write(head, o, 'latin1');
-  o += bodySegment.copy(out, o);
-  if (tail) o += out.write(tail, o, 'latin1');
-  out[o] = 0x7d; // '}'
-  return out;
-}
+export { encodeAddressSegment, encodeBodySegment, encodeAddressedDataPacket as encodeDataPacket } from '@pushpin-ts/zhttp';
 
 interface Joined { segs: readonly Buffer[]; seg: Buffer }
 /** Joined segments by their last part, so sessions that queued the same items share one. */

@@ -17,13 +17,27 @@ export function encodeBodySegment(body: Buffer): Buffer {
   return out;
 }
 
+/** `4:from,…,2:id,…,` for one session (latin1 strings): computed once per session. */
+export function encodeAddressSegment(from: string, id: string): string {
+  return `4:from,${from.length}:${from},2:id,${id.length}:${id},`;
+}
+
 /**
  * `T` + a data packet `{from, id, seq, body, more}` for one session.
  * @example decodePacket(encodeDataPacket('h', 'a', 3, encodeBodySegment(Buffer.from('x')), true))
  */
 export function encodeDataPacket(from: string, id: string, seq: number, bodySegment: Buffer, more: boolean): Buffer {
+  return encodeAddressedDataPacket(encodeAddressSegment(from, id), seq, bodySegment, more);
+}
+
+/**
+ * The same with a precomputed address segment (`encodeAddressSegment`), for a session that
+ * sends many packets.
+ * @example decodePacket(encodeAddressedDataPacket(encodeAddressSegment('h', '1'), 3, encodeBodySegment(Buffer.from('x')), true))
+ */
+export function encodeAddressedDataPacket(address: string, seq: number, bodySegment: Buffer, more: boolean): Buffer {
   const seqText = String(seq);
-  return assemble(`4:from,${from.length}:${from},2:id,${id.length}:${id},3:seq,${seqText.length}:${seqText}#`, bodySegment, more);
+  return assemble(`${address}3:seq,${seqText.length}:${seqText}#`, bodySegment, more);
 }
 
 function assemble(head: string, bodySegment: Buffer, more: boolean): Buffer {
