@@ -91,6 +91,15 @@ async function startPython(): Promise<ChildProcess> {
     p.stdout!.once('data', () => { clearTimeout(t); resolve(); });
     p.once('exit', (code) => { clearTimeout(t); reject(new Error(`python handler exited with ${code}`)); });
   });
+  // the handler's connect() returns before the connection is up; until it is, the proxy
+  // answers 502 "no handler connected" at once (as it should): wait for a real answer
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const res = await request(r.httpPort, { path: '/py/ping' });
+    if (!/no handler connected/.test(res.text)) break;
+    if (Date.now() > deadline) throw new Error('python handler never connected to the proxy');
+    await sleep(50);
+  }
   return p;
 }
 
