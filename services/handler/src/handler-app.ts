@@ -12,6 +12,7 @@ import { TurnQueue } from './turn-queue.js';
 import { startSeqServices } from './seq/start.js';
 import { startWsControl } from './ws/index.js';
 import { PublishLimiter } from './inputs/publish-limiter.js';
+import { exposedGc, IdleGc } from '@pushpin-ts/log';
 
 export interface HandlerAppOptions {
   config: PushpinConfig;
@@ -63,10 +64,14 @@ export async function startHandlerApp(opts: HandlerAppOptions): Promise<HandlerA
     connectionSubscriptionMax: Math.max(0, h.connectionSubscriptionMax),
   };
 
+  // one full GC when accepts go quiet after a burst: the accept path's garbage would otherwise
+  // keep the heap (and RSS) grown until V8's next major GC (needs --expose-gc; the runner passes it)
+  const idleGc = new IdleGc(exposedGc());
   const servers: ZrpcServer[] = [];
   if (h.proxyAcceptSpec) {
     servers.push(new ZrpcServer([h.proxyAcceptSpec], false, log, (req) => {
       if (req.method !== 'accept') throw new ZrpcCondition('method-not-found');
+      idleGc.touch();
       return handleAccept(req.args, deps);
     }));
   } else {
@@ -91,6 +96,7 @@ export async function startHandlerApp(opts: HandlerAppOptions): Promise<HandlerA
     close() {
       wsControl?.close();
       limiter?.close();
+      idleGc.stop();
       seq.close();
       wheel.stop();
       responder.stop();

@@ -40,10 +40,10 @@ export type OurService = 'connmgr' | 'zurl' | 'proxy' | 'handler';
  */
 export const DEFAULT_NODE_FLAGS: Readonly<Record<OurService, readonly string[]>> = {
   connmgr: ['--max-semi-space-size=2'],
-  // --expose-gc: a full GC when they go quiet after a burst (idle-gc.ts in each)
+  // --expose-gc: a full GC when they go quiet after a burst (IdleGc, @pushpin-ts/log)
   zurl: ['--max-semi-space-size=2', '--expose-gc'],
   proxy: ['--max-semi-space-size=2', '--expose-gc'],
-  handler: ['--max-semi-space-size=2'],
+  handler: ['--max-semi-space-size=2', '--expose-gc'],
 };
 
 /** One child process to start and supervise. */
