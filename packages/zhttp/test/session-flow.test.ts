@@ -8,20 +8,33 @@ import { InitiatorTransport, ResponderTransport, ZhttpInitiator, ZhttpResponder,
 const log = { warn() {}, debug() {} };
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Three consecutive tcp ports from a random base, or an ipc base; bound by the initiator. */
+function baseFor(proto: 'ipc' | 'tcp'): string {
+  if (proto === 'ipc') return `ipc://${mkdtempSync(join(tmpdir(), 'zh-'))}/s`;
+  return `tcp://127.0.0.1:${20000 + Math.floor(Math.random() * 9000) * 3}`;
+}
+
 async function pair(proto: 'ipc' | 'tcp', onSession: (s: ResponderSession) => void) {
-  let base: string;
-  if (proto === 'ipc') base = `ipc://${mkdtempSync(join(tmpdir(), 'zh-'))}/s`;
-  else base = `tcp://127.0.0.1:${20000 + Math.floor(Math.random() * 9000) * 3}`;
-  const m = /^(tcp:\/\/.*:)(\d+)$/.exec(base);
-  const specs = m ? [0, 1, 2].map((i) => `${m[1]}${Number(m[2]) + i}`) : ['-out', '-out-stream', '-in'].map((x) => base + x);
-  const it = new InitiatorTransport({ instanceId: 'cm', pushSpecs: [specs[0]!], routerSpecs: [specs[1]!], subSpecs: [specs[2]!], bind: true }, log);
-  await it.start();
-  const rt = new ResponderTransport({ instanceId: 'px', pullSpecs: [specs[0]!], routerSpecs: [specs[1]!], pubSpecs: [specs[2]!], bind: false }, log);
-  await rt.start();
-  const init = new ZhttpInitiator(it, { instanceId: 'cm', log });
-  const resp = new ZhttpResponder(rt, { instanceId: 'px', log, onSession });
-  await wait(300);
-  return { init, resp, close() { it.close(); rt.close(); } };
+  // a random tcp base may collide with a port in use: try another (bounded)
+  for (let attempt = 1; ; attempt++) {
+    const base = baseFor(proto);
+    const m = /^(tcp:\/\/.*:)(\d+)$/.exec(base);
+    const specs = m ? [0, 1, 2].map((i) => `${m[1]}${Number(m[2]) + i}`) : ['-out', '-out-stream', '-in'].map((x) => base + x);
+    const it = new InitiatorTransport({ instanceId: 'cm', pushSpecs: [specs[0]!], routerSpecs: [specs[1]!], subSpecs: [specs[2]!], bind: true }, log);
+    try {
+      await it.start();
+    } catch (err) {
+      it.close();
+      if ((err as { code?: string }).code === 'EADDRINUSE' && attempt < 10) continue;
+      throw err;
+    }
+    const rt = new ResponderTransport({ instanceId: 'px', pullSpecs: [specs[0]!], routerSpecs: [specs[1]!], pubSpecs: [specs[2]!], bind: false }, log);
+    await rt.start();
+    const init = new ZhttpInitiator(it, { instanceId: 'cm', log });
+    const resp = new ZhttpResponder(rt, { instanceId: 'px', log, onSession });
+    await wait(300);
+    return { init, resp, close() { it.close(); rt.close(); } };
+  }
 }
 
 for (const proto of ['ipc', 'tcp'] as const) {
