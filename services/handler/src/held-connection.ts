@@ -163,6 +163,26 @@ export abstract class HeldConnection implements Subscriber {
   }
 
   /** Another session took over this id: forget everything, send nothing. */
+  /**
+   * grip.md §9.2 item 1: true when a channel's prev-id differs from the handler's last id for it
+   * (when one is known); those last ids are forgotten so the refetch/retry starts clean.
+   */
+  protected lastIdConflict(when: string): boolean {
+    const seq = this.ctx.seq;
+    if (!seq) return false;
+    let conflict = false;
+    for (const sub of this.subs.values()) {
+      if (sub.prevId === undefined) continue;
+      const last = seq.lastIds.get(sub.channel);
+      if (last !== undefined && last !== sub.prevId) {
+        this.ctx.log.debug({ cid: this.cid, channel: sub.channel, got: sub.prevId, expected: last }, `last ID inconsistency ${when}`);
+        seq.lastIds.delete(sub.channel);
+        conflict = true;
+      }
+    }
+    return conflict;
+  }
+
   abandon(): void { this.release(); }
 
   /** The client's address (stats `conn` packets `peer-address`). */

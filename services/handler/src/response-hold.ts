@@ -38,19 +38,7 @@ export class ResponseHold extends HeldConnection {
   /** Subscribes and starts the Grip-Timeout timer; retries at once on a prev-id conflict. */
   start(): void {
     this.register();
-    if (this.ctx.seq && this.origin && this.ctx.seq.requester) {
-      let conflict = false;
-      for (const sub of this.subs.values()) {
-        if (sub.prevId === undefined) continue;
-        const last = this.ctx.seq.lastIds.get(sub.channel);
-        if (last !== undefined && last !== sub.prevId) {
-          this.ctx.log.debug({ cid: this.cid, channel: sub.channel, got: sub.prevId, expected: last }, 'last ID inconsistency at accept, retrying');
-          this.ctx.seq.lastIds.delete(sub.channel);
-          conflict = true;
-        }
-      }
-      if (conflict) { this.doUpdate(); return; }
-    }
+    if (this.origin && this.ctx.seq?.requester && this.lastIdConflict('at accept, retrying')) { this.doUpdate(); return; }
     this.timer = this.ctx.wheel.schedule(this.instruct.timeout * 1000, () => { this.timer = undefined; this.onTimeout(); });
   }
 

@@ -337,22 +337,10 @@ export class StreamHold extends HeldConnection {
       if (c) { this.doError(`channel '${c.channel}' specifies prev-id, but no next link found`); return; }
     }
     if (!first) this.applyChannels();
-    if (first && this.ctx.seq) {
-      let conflict = false;
-      for (const sub of this.subs.values()) {
-        if (sub.prevId === undefined) continue;
-        const last = this.ctx.seq.lastIds.get(sub.channel);
-        if (last !== undefined && last !== sub.prevId) {
-          this.ctx.log.debug({ cid: this.cid, channel: sub.channel, got: sub.prevId, expected: last }, 'last ID inconsistency at hold, fetching next link');
-          this.ctx.seq.lastIds.delete(sub.channel);
-          conflict = true;
-        }
-      }
-      if (conflict) {
-        this.state = 'holding';
-        this.update('low');
-        return;
-      }
+    if (first && this.lastIdConflict('at hold, fetching next link')) {
+      this.state = 'holding';
+      this.update('low');
+      return;
     }
     // drop queued items that do not follow the new hold
     while (this.queue.length) {
