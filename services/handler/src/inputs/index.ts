@@ -132,7 +132,6 @@ export async function startPublishInputs(opts: PublishInputsOptions): Promise<Pu
       ev.onConnectionRemoved?.((cid) => s.disconnection(cid));
       ev.onSubscribers?.((mode, channel, n) => s.subscription(mode, channel, n));
       ev.onDelivered?.((channel, id, transport, n) => s.message(channel, id, transport, n));
-      ev.onDropped?.(() => s.dropped());
     }
     if (h.proxyStatsSpec !== '') {
       const spec = h.proxyStatsSpec;

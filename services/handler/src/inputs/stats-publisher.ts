@@ -62,14 +62,6 @@ export const REPORT_BYTE_COUNTERS = [
 
 interface SubEntry { mode: SubscriptionMode; channel: string; subscribers: number; dirty: boolean; lingerUntil: number }
 
-/** Totals since start, for the Prometheus endpoint. */
-export interface StatsTotals {
-  requestsReceived: number;
-  messagesSent: number;
-  connectionMinutes: number;
-  messagesDropped: number;
-}
-
 /**
  * Emits stats packets. The hub feeds `subscription`/`connection`/`message`; the proxy's
  * stats arrive through `ingest`.
@@ -93,9 +85,8 @@ export class StatsPublisher {
   private proxyReport: Record<string, number> = {};
   private closed = false;
   private readonly now: () => number;
-  readonly totals: StatsTotals = { requestsReceived: 0, messagesSent: 0, connectionMinutes: 0, messagesDropped: 0 };
 
-  /** `sendFrame` undefined: nothing is sent (no stats_spec), only counting is done (metrics). */
+  /** `sendFrame` undefined: nothing is sent (tests of the counting). */
   constructor(private readonly sendFrame: ((frame: Buffer) => void) | undefined, private readonly o: StatsOptions) {
     this.now = o.now ?? Date.now;
     this.lastReport = this.now();
@@ -174,13 +165,9 @@ export class StatsPublisher {
   /** One published item was delivered to `count` receivers over `transport`. */
   message(channel: string, itemId: string | undefined, transport: 'http-response' | 'http-stream' | 'ws-message', count: number): void {
     this.sent += count;
-    this.totals.messagesSent += count;
     if (transport === 'http-response') this.httpResponseSent += count;
     this.send('message', { channel, ...(itemId !== undefined ? { 'item-id': itemId } : {}), count, transport });
   }
-
-  /** A delivery was dropped (counted for metrics only; Pushpin has no stats packet for it). */
-  dropped(count = 1): void { this.totals.messagesDropped += count; }
 
   /** Current subscriptions per mode (lingering ones included). */
   subscriptionsByMode(): Record<SubscriptionMode, number> {
@@ -200,7 +187,6 @@ export class StatsPublisher {
   requests(count: number): void {
     if (count <= 0) return;
     this.requestsReceived += count;
-    this.totals.requestsReceived += count;
     this.scheduleFlush();
   }
 
@@ -259,7 +245,6 @@ export class StatsPublisher {
     };
     for (const k of REPORT_BYTE_COUNTERS) fields[k] = p[k] ?? 0;
     this.send('report', fields);
-    this.totals.connectionMinutes += minutes;
     this.proxyReport = {};
     this.lastReceived = received;
     this.lastReport = now;
