@@ -3,8 +3,10 @@
  * `{ service }`). Services create one root in main.ts and `child({ rid })` per session.
  */
 
+import fs from 'node:fs';
+import path from 'node:path';
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
-import { LogLevelError } from './errors.js';
+import { LogFileError, LogLevelError } from './errors.js';
 
 export type { Level, Logger } from 'pino';
 export * from './errors.js';
@@ -42,17 +44,64 @@ export interface LoggerOptions {
 
 /**
  * Creates a service's root logger: JSON lines to stdout (or `file`, appended
- * asynchronously), each with `service` and `pid`.
- * @throws LogLevelError for an invalid `level`.
+ * asynchronously, one write per event-loop turn), each with `service` and `pid`.
+ * @throws LogLevelError for an invalid `level`; LogFileError when `file` cannot be opened.
  * @example const log = createLogger({ service: 'handler', level: 2 }); log.info({ port }, 'listening');
  */
 export function createLogger(opts: LoggerOptions): Logger {
   const options = { level: parseLogLevel(opts.level), base: { service: opts.service, pid: process.pid } };
-  let dest: DestinationStream;
-  if (opts.stream) dest = opts.stream;
-  else if (opts.file) dest = pino.destination({ dest: opts.file, sync: false, mkdir: true });
-  else dest = pino.destination({ dest: 1, sync: false });
-  return pino(options, dest);
+  if (opts.stream) return pino(options, opts.stream);
+  // The file is opened here (start-up, once) so lines logged just before an early exit are kept.
+  const fd = opts.file === undefined ? 1 : openAppend(opts.file);
+  const boom = pino.destination({ dest: fd, sync: false });
+  return pino(options, perTurn(boom));
+}
+
+function openAppend(file: string): number {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    return fs.openSync(file, 'a');
+  } catch (err) {
+    throw new LogFileError(`cannot open log file ${file}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Hands the lines of one event-loop turn to sonic-boom as one string, so per-request info
+ * lines under load cost one write per turn rather than one per line (sonic-boom itself
+ * appends to its buffer while a write is in flight). What is pending when the process exits
+ * is written synchronously.
+ */
+function perTurn(boom: ReturnType<typeof pino.destination>): DestinationStream {
+  let pending = '';
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    const text = pending;
+    pending = '';
+    if (text !== '') boom.write(text);
+  };
+  process.on('exit', () => {
+    if (pending === '') return;
+    try {
+      boom.write(pending);
+      pending = '';
+      boom.flushSync();
+    } catch {
+      // stdout or the file is gone: nothing more can be done at exit
+    }
+  });
+  const dest = {
+    flush,
+    write(line: string): void {
+      pending += line;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+  };
+  return dest;
 }
 export { watchParent } from './parent-watch.js';
 export { renderMetrics, sanitizePrefix, type MetricDef, type MetricSample, type MetricType } from './metrics.js';

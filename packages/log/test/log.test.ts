@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { execFileSync } from 'node:child_process';
 import { after, test } from 'node:test';
 import { createLogger, parseLogLevel } from '../src/index.js';
 
@@ -47,6 +48,26 @@ test('file output is appended and directories are created', async () => {
   }
   const rec = JSON.parse(text.trim().split('\n')[0] ?? '') as Record<string, unknown>;
   assert.deepEqual([rec.service, rec.msg, rec.n], ['proxy', 'first', 1]);
+});
+
+test('lines logged in the same turn as process.exit() are written, to a file and to stdout', async () => {
+  const file = join(dir, 'exit', 'svc.log');
+  const mod = new URL('../src/index.js', import.meta.url).href;
+  const script = (target: string): string => `import(${JSON.stringify(mod)}).then(({ createLogger }) => {
+    const log = createLogger({ service: 't', ${target} });
+    setTimeout(() => { for (let i = 0; i < 50; i++) log.info({ i }, 'line'); process.exit(0); }, 10);
+  })`;
+  execFileSync(process.execPath, ['-e', script(`file: ${JSON.stringify(file)}`)]);
+  const fromFile = (await readFile(file, 'utf8')).trim().split('\n');
+  assert.equal(fromFile.length, 50);
+  assert.equal((JSON.parse(fromFile[49] ?? '') as { i: number }).i, 49);
+  const fromStdout = execFileSync(process.execPath, ['-e', script('')], { encoding: 'utf8' }).trim().split('\n');
+  assert.equal(fromStdout.length, 50);
+});
+
+test('a log file that cannot be opened is a LogFileError naming the file', () => {
+  assert.throws(() => createLogger({ service: 't', file: '/etc/passwd/svc.log' }),
+    (e: Error & { code?: string }) => e.code === 'PP_ERR_LOG_FILE' && e.message.includes('/etc/passwd/svc.log'));
 });
 
 test('error codes are registered under their own names', async () => {

@@ -66,7 +66,7 @@ const log = createLogger({ service: 'runner', level: logLevels.default, stream: 
 for (const w of cfg.warnings) log.warn({ code: w.code }, w.message);
 
 const sup = new Supervisor(topo.services, {
-  spawn: createSpawner((line) => out.write(`${line}\n`)),
+  spawn: createSpawner((lines) => out.write(lines)),
   kill: killChild,
   log,
   pidFile: pidFiles,

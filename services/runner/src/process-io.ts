@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
+import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import type { ChildHandle } from './supervisor.js';
 import type { ServiceSpec, Topology } from './topology.js';
@@ -12,27 +12,32 @@ import type { ServiceSpec, Topology } from './topology.js';
 /**
  * Returns a spawn function for the supervisor. Children run detached (own
  * process group, so a terminal's Ctrl-C reaches only the runner). Their output
- * is appended to `spec.logFile`, or passed line by line to `writeLine`.
+ * is appended to `spec.logFile`, or passed to `writeLines` in whole lines (several per call
+ * when a child wrote several at once), so children's lines never interleave mid-line.
  * Each child gets `PUSHPIN_RUNNER_PID` and a stdin pipe that reaches EOF when the
  * runner dies, so a service can notice a vanished runner.
  */
-export function createSpawner(writeLine: (line: string) => void): (spec: ServiceSpec) => ChildHandle {
+export function createSpawner(writeLines: (text: string) => void): (spec: ServiceSpec) => ChildHandle {
   return (spec) => {
-    const out = spec.logFile === undefined ? ('pipe' as const) : { file: spec.logFile, append: true };
-    const sub = execa(spec.command, [...spec.args], {
+    // The child writes its log file itself (an fd of its own), rather than through the runner.
+    const fd = spec.logFile === undefined ? undefined : openLog(spec.logFile, writeLines);
+    const base = {
       detached: true,
       stdin: 'pipe',
-      stdout: out,
-      stderr: out,
       reject: false,
       buffer: false,
       cleanup: false,
       env: { PUSHPIN_RUNNER_PID: String(process.pid) },
-    });
-    if (spec.logFile === undefined) {
-      for (const stream of [sub.stdout, sub.stderr]) {
-        if (stream) readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', writeLine);
-      }
+    } as const;
+    let sub;
+    if (fd === undefined) {
+      sub = execa(spec.command, [...spec.args], { ...base, stdout: 'pipe', stderr: 'pipe' });
+      for (const stream of [sub.stdout, sub.stderr]) forwardLines(stream, writeLines);
+    } else {
+      // execa's types list fds 3-9 only; at run time it hands any open fd to spawn as is.
+      const file = fd as 3;
+      sub = execa(spec.command, [...spec.args], { ...base, stdout: file, stderr: file });
+      fs.closeSync(fd); // the child holds its own copy from the spawn
     }
     const exited = sub.then((r) => {
       const e = r as typeof r & { originalMessage?: string; shortMessage?: string };
@@ -45,6 +50,16 @@ export function createSpawner(writeLine: (line: string) => void): (spec: Service
     });
     return { pid: sub.pid, exited };
   };
+}
+
+/** Opens a service's log file for appending; when that fails, says so and returns undefined (output is merged). */
+function openLog(file: string, writeLines: (text: string) => void): number | undefined {
+  try {
+    return fs.openSync(file, 'a');
+  } catch (err) {
+    writeLines(`${JSON.stringify({ level: 40, time: Date.now(), service: 'runner', pid: process.pid, msg: `cannot open log file ${file} (${(err as Error).message}); merging its output` })}\n`);
+    return undefined;
+  }
 }
 
 /** Sends a signal to a child or its process group; a vanished process is not an error. */
@@ -92,4 +107,33 @@ export function prepareDirs(topo: Topology): void {
 /** First existing file among the candidates. */
 export function findConfigFile(candidates: readonly string[]): string | undefined {
   return candidates.find((c) => fs.existsSync(c));
+}
+
+/**
+ * Calls `write` with every complete line `input` produces, as many at once as arrived
+ * together (one call per chunk, not per line); an unterminated last line is completed with
+ * a newline when the stream ends, or once it grows past 64 KiB without one.
+ */
+const MAX_PARTIAL = 64 * 1024;
+
+export function forwardLines(input: Readable, write: (text: string) => void): void {
+  let partial = '';
+  input.setEncoding('utf8');
+  input.on('data', (chunk: string) => {
+    const end = chunk.lastIndexOf('\n');
+    if (end < 0) {
+      partial += chunk;
+      if (partial.length > MAX_PARTIAL) {
+        write(`${partial}\n`);
+        partial = '';
+      }
+      return;
+    }
+    write(partial + chunk.slice(0, end + 1));
+    partial = chunk.slice(end + 1);
+  });
+  input.on('end', () => {
+    if (partial !== '') write(`${partial}\n`);
+    partial = '';
+  });
 }
