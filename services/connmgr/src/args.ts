@@ -22,6 +22,12 @@ export interface ConnmgrArgs {
   logLevel: number;
   logFile?: string;
   tlsDir?: string;
+  /**
+   * `--reuse-port`: TCP listeners set SO_REUSEPORT, so several connection-manager processes
+   * can listen on the same port and the kernel spreads new connections over them (the
+   * runner's `--connmgr-workers`). Default: exclusive ports, a second bind fails.
+   */
+  reusePort: boolean;
   /** Options we accept for compatibility but do not act on (reported as a warning). */
   ignored: string[];
   help: boolean;
@@ -30,7 +36,7 @@ export interface ConnmgrArgs {
 const VALUED = new Set(['listen', 'zclient-stream', 'buffer-size', 'stream-maxconn', 'id', 'log-level',
   'log-file', 'tls-identities-dir', 'zclient-req', 'zserver-stream', 'zserver-req', 'mem-only', 'body-buffer-size',
   'messages-max', 'req-maxconn', 'connection-blocks-max', 'deny-out-internal-only', 'sizes-max']);
-const FLAGS = new Set(['zclient-connect', 'help', 'compression', 'deny-out-internal', 'version']);
+const FLAGS = new Set(['zclient-connect', 'reuse-port', 'help', 'compression', 'deny-out-internal', 'version']);
 
 function intOpt(name: string, v: string, min: number, max: number): number {
   if (!/^\d+$/.test(v)) throw new ConnmgrArgsError(`--${name} must be a number, got '${v}'`);
@@ -91,7 +97,7 @@ export function parseListenArg(value: string): ListenSpec {
 export function parseArgs(argv: readonly string[]): ConnmgrArgs {
   const out: ConnmgrArgs = {
     listens: [], pushSpecs: [], routerSpecs: [], subSpecs: [], connect: false,
-    bufferSize: 8192, maxConn: 50000, id: 'condure', logLevel: 2, ignored: [], help: false,
+    bufferSize: 8192, maxConn: 50000, id: 'condure', logLevel: 2, reusePort: false, ignored: [], help: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -102,6 +108,7 @@ export function parseArgs(argv: readonly string[]): ConnmgrArgs {
     if (FLAGS.has(name)) {
       if (value !== undefined) throw new ConnmgrArgsError(`option '--${name}' takes no value`);
       if (name === 'zclient-connect') out.connect = true;
+      else if (name === 'reuse-port') out.reusePort = true;
       else if (name === 'help') out.help = true;
       else out.ignored.push(`--${name}`);
       continue;
@@ -140,4 +147,5 @@ export function parseArgs(argv: readonly string[]): ConnmgrArgs {
 
 export const USAGE = `usage: pushpin-connmgr --listen=<addr:port>,stream[,tls,default-cert=<name>] [--listen=<path>,local,stream]
        --zclient-stream=<base> [--zclient-connect] [--buffer-size=<n>] [--stream-maxconn=<n>]
-       [--id=<id>] [--log-level=<0..4>] [--log-file=<file>] [--tls-identities-dir=<dir>]`;
+       [--id=<id>] [--log-level=<0..4>] [--log-file=<file>] [--tls-identities-dir=<dir>]
+       [--reuse-port]   (share the TCP ports with other processes through SO_REUSEPORT)`;

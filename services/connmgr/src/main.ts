@@ -52,7 +52,7 @@ const ctx: WsContext = {
   credits: new CreditBatcher<InitiatorSession>((peer, sessions, n) => initiator.creditMany(peer, sessions, n), Math.max(1, args.bufferSize >> 2)),
 };
 const server = new ConnServer(ctx, {
-  listens: args.listens, bufferSize: args.bufferSize, maxConn: args.maxConn, tlsDir: args.tlsDir, maxWsMessage: 1024 * 1024,
+  listens: args.listens, bufferSize: args.bufferSize, maxConn: args.maxConn, tlsDir: args.tlsDir, maxWsMessage: 1024 * 1024, reusePort: args.reusePort,
 });
 try {
   for (const where of await server.start()) log.info({ listen: where }, 'listening');

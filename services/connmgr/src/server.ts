@@ -18,6 +18,8 @@ export interface ServerOptions {
   tlsDir?: string | undefined;
   /** Largest WebSocket message accepted from a client. */
   maxWsMessage: number;
+  /** TCP listeners share their port with other processes (SO_REUSEPORT, `--reuse-port`). */
+  reusePort?: boolean;
 }
 
 /** How long a client-closed WebSocket waits for the responder's close reply. */
@@ -66,7 +68,7 @@ export class ConnServer {
         plain ??= this.app('http');
         app = plain;
       }
-      const port = await app.listenTcp(l.addr, l.port).catch((e: Error) => { throw new ConnmgrListenError(e.message); });
+      const port = await app.listenTcp(l.addr, l.port, this.opts.reusePort === true).catch((e: Error) => { throw new ConnmgrListenError(e.message); });
       bound.push(`${l.tls ? 'https' : 'http'}://${l.addr.includes(':') ? `[${l.addr}]` : l.addr}:${port}`);
     }
     this.sweep = setInterval(() => this.sweepClosing(Date.now()), 2_000);

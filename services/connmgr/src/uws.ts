@@ -83,6 +83,8 @@ export interface UwsServerOptions {
 }
 
 type Native = typeof Uws;
+/** uSockets' listen option without LIBUS_LISTEN_EXCLUSIVE_PORT: SO_REUSEPORT is set (ports other than 0). */
+const LIBUS_LISTEN_DEFAULT = 0;
 interface Ref<T> { ref: T }
 let native: Native | undefined;
 function load(): Native {
@@ -174,14 +176,20 @@ export class UwsServer<T> {
   }
 
   /**
-   * Listens on a TCP address with an exclusive port (no SO_REUSEPORT sharing).
-   * Resolves with the bound port; rejects when the address cannot be bound.
+   * Listens on a TCP address. By default the port is exclusive (a second bind fails);
+   * with `reusePort` the socket sets SO_REUSEPORT (uSockets does so unless
+   * LIBUS_LISTEN_EXCLUSIVE_PORT is given, i.e. for LIBUS_LISTEN_DEFAULT = 0), so other
+   * processes listening the same way share the port and the kernel spreads new connections
+   * over them. Resolves with the bound port; rejects when the address cannot be bound.
    */
-  listenTcp(addr: string, port: number): Promise<number> {
+  listenTcp(addr: string, port: number, reusePort = false): Promise<number> {
     const u = load();
+    // the native module exports only LIBUS_LISTEN_EXCLUSIVE_PORT (1); the typings' ListenOptions
+    // enum has LIBUS_LISTEN_DEFAULT = 0 (SO_REUSEPORT + SO_REUSEADDR) and EXCLUSIVE_PORT = 1
+    const options = reusePort ? LIBUS_LISTEN_DEFAULT : (u as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
     return new Promise((resolve, reject) => {
       const listen = this.app.listen as unknown as (h: string, p: number, o: number, cb: (s: Uws.us_listen_socket | false) => void) => void;
-      listen.call(this.app, addr, port, (u as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT, (s) => {
+      listen.call(this.app, addr, port, options, (s) => {
         if (!s) { reject(new Error(`cannot listen on ${addr}:${port}`)); return; }
         this.sockets.push(s);
         resolve(u.us_socket_local_port(s));

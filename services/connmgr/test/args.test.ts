@@ -60,3 +60,9 @@ test('compatibility options are accepted and reported as ignored', () => {
   const a = parseArgs([...BASE, '--compression', '--deny-out-internal', '--zserver-stream=ipc:///x']);
   assert.deepEqual(a.ignored, ['--compression', '--deny-out-internal', '--zserver-stream=ipc:///x']);
 });
+
+test('--reuse-port: off by default, a flag without value', () => {
+  assert.equal(parseArgs(BASE).reusePort, false);
+  assert.equal(parseArgs([...BASE, '--reuse-port']).reusePort, true);
+  assert.throws(() => parseArgs([...BASE, '--reuse-port=1']), (e: unknown) => e instanceof ConnmgrArgsError && /takes no value/.test(e.message));
+});

@@ -54,11 +54,11 @@ export interface Connmgr {
   stop(): Promise<number | null>;
 }
 
-/** Starts the real connmgr on a free port with ipc endpoints in a fresh temp dir. */
-export async function startConnmgr(extra: string[] = [], id = 'condure'): Promise<Connmgr> {
+/** Starts the real connmgr on a free port (or `onPort`) with ipc endpoints in a fresh temp dir. */
+export async function startConnmgr(extra: string[] = [], id = 'condure', onPort?: number): Promise<Connmgr> {
   const dir = mkdtempSync(join(tmpdir(), 'connmgr-test-'));
   const base = `ipc://${dir}/pushpin-condure`;
-  const port = await freePort();
+  const port = onPort ?? await freePort();
   const proc = spawn(process.execPath, [BIN, `--listen=127.0.0.1:${port},stream`, `--zclient-stream=${base}`, `--id=${id}`, '--log-level=3', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

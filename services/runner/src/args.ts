@@ -20,6 +20,8 @@ export interface RunnerArgs {
   readonly proxyWorkers?: number;
   /** `--zurl-workers`: zurl-role processes to run (default 1). */
   readonly zurlWorkers?: number;
+  /** `--connmgr-workers`: connection-manager processes sharing the client ports (default 1). */
+  readonly connmgrWorkers?: number;
 }
 
 export const VERSION_TEXT = 'pushpin-ts 0.1.0 (pushpin 1.36 compatible)';
@@ -41,11 +43,13 @@ Options:
   --set section.key=val  override a pushpin.conf value (repeatable)
   --proxy-workers=<n>    run n proxy processes (default: [proxy] workers, else 1)
   --zurl-workers=<n>     run n zurl-role processes (default 1)
+  --connmgr-workers=<n>  run n connection-manager processes sharing the client ports
+                         (SO_REUSEPORT; default 1; needs condure_bin=condure when n > 1)
   -h, --help             show this help
   -v, --version          show the version
 `;
 
-const VALUE_OPTS = new Set(['config', 'port', 'route', 'logfile', 'loglevel', 'id', 'set', 'proxy-workers', 'zurl-workers']);
+const VALUE_OPTS = new Set(['config', 'port', 'route', 'logfile', 'loglevel', 'id', 'set', 'proxy-workers', 'zurl-workers', 'connmgr-workers']);
 const FLAG_OPTS: Readonly<Record<string, string>> = {
   verbose: 'verbose', m: 'merge-output', 'merge-output': 'merge-output',
   h: 'help', help: 'help', '?': 'help', v: 'version', version: 'version',
@@ -100,10 +104,12 @@ export function parseArgs(argv: readonly string[]): RunnerArgs {
         break;
       }
       case 'proxy-workers':
-      case 'zurl-workers': {
+      case 'zurl-workers':
+      case 'connmgr-workers': {
         if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64) throw new UsageError(`--${name}: "${value}" is not a number from 1 to 64`);
         if (name === 'proxy-workers') a.proxyWorkers = Number(value);
-        else a.zurlWorkers = Number(value);
+        else if (name === 'zurl-workers') a.zurlWorkers = Number(value);
+        else a.connmgrWorkers = Number(value);
         break;
       }
       case 'set': {

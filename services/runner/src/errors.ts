@@ -3,6 +3,7 @@
 export const codes = {
   PP_ERR_RUNNER_USAGE: 'PP_ERR_RUNNER_USAGE',
   PP_ERR_RUNNER_NO_PORTS: 'PP_ERR_RUNNER_NO_PORTS',
+  PP_ERR_RUNNER_WORKERS: 'PP_ERR_RUNNER_WORKERS',
 } as const;
 
 /** The command line cannot be understood (unknown option, missing or bad value). */
@@ -23,3 +24,15 @@ export class NoPortsError extends Error {
   }
 }
 
+
+/**
+ * A worker count the layout cannot honour: `--connmgr-workers` > 1 with an external
+ * `condure_bin`, without the condure service, or without a TCP port to share.
+ */
+export class WorkersError extends Error {
+  readonly code = codes.PP_ERR_RUNNER_WORKERS;
+  constructor(message = 'cannot run that many workers') {
+    super(message);
+    this.name = 'WorkersError';
+  }
+}

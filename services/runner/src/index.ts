@@ -9,4 +9,4 @@ export { Backoff, defaultBackoff } from './backoff.js';
 export type { BackoffPolicy } from './backoff.js';
 export { Supervisor } from './supervisor.js';
 export type { ChildExit, ChildHandle, Clock, SupervisorDeps, SupervisorLog } from './supervisor.js';
-export { UsageError, NoPortsError, codes } from './errors.js';
+export { UsageError, NoPortsError, WorkersError, codes } from './errors.js';

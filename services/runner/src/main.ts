@@ -50,6 +50,7 @@ function setup() {
       routes: args.routes, mergeOutput: args.mergeOutput, set: args.set,
       ...(args.proxyWorkers === undefined ? {} : { proxyWorkers: args.proxyWorkers }),
       ...(args.zurlWorkers === undefined ? {} : { zurlWorkers: args.zurlWorkers }),
+      ...(args.connmgrWorkers === undefined ? {} : { connmgrWorkers: args.connmgrWorkers }),
       ...(args.id === undefined ? {} : { id: args.id }),
       ...(args.port === undefined ? {} : { port: args.port }),
     });

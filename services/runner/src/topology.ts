@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { formatListen, logLevelFor, pushpinServiceName } from '@pushpin-ts/config';
 import type { Listen, LogLevels, PushpinConfig, ServiceName } from '@pushpin-ts/config';
-import { NoPortsError } from './errors.js';
+import { NoPortsError, WorkersError } from './errors.js';
 import { renderZurlConf } from './zurl-conf.js';
 
 /** Everything the runner needs to know, besides the config, to lay out the services. */
@@ -25,6 +25,12 @@ export interface TopologyOptions {
   readonly proxyWorkers?: number;
   /** zurl-role processes (default 1). With more than one, each binds its own `zurl-*-<i>` endpoints and every proxy connects to all of them. */
   readonly zurlWorkers?: number;
+  /**
+   * Connection-manager processes (default 1). With more than one (our connmgr only), each
+   * listens on the same TCP ports with SO_REUSEPORT (`--reuse-port`), has its own ZHTTP id
+   * `condure-<i>` and endpoints `condure-<i>-*`, and proxy and handler connect to all of them.
+   */
+  readonly connmgrWorkers?: number;
   /** V8/Node flags put before the script of each of our services (default: none). */
   readonly nodeFlags?: Readonly<Partial<Record<OurService, readonly string[]>>>;
 }
@@ -81,6 +87,8 @@ const START_ORDER: readonly ServiceName[] = ['condure', 'zurl', 'proxy', 'handle
  * The config must have been loaded with the --id ipc prefix (`p<n>-`) when --id is used.
  *
  * @throws NoPortsError (`PP_ERR_RUNNER_NO_PORTS`) when condure is enabled without any port.
+ * @throws WorkersError (`PP_ERR_RUNNER_WORKERS`) for `connmgrWorkers` > 1 without our
+ * connection manager (`condure_bin` not `condure`, or condure not in `services`) or without a TCP port.
  * @example computeTopology(cfg, { configFile, libdir, servicesDir, nodePath: process.execPath, logLevels: cfg.runner.logLevel }).services.map((s) => s.title)
  */
 export function computeTopology(cfg: PushpinConfig, opts: TopologyOptions): Topology {
@@ -105,15 +113,37 @@ export function computeTopology(cfg: PushpinConfig, opts: TopologyOptions): Topo
     `--set=proxy.zurl_in_specs=${zurlSuffixes.map((s) => ipc(`zurl-out${s}`)).join(',')}`,
   ];
 
+  const connmgrs = Math.max(1, opts.connmgrWorkers ?? 1);
+  if (connmgrs > 1) {
+    if (!cfg.runner.services.includes('condure')) throw new WorkersError(`--connmgr-workers=${connmgrs}: [runner] services does not include condure, so this runner starts no connection manager`);
+    if (cfg.runner.condureBin !== 'condure') throw new WorkersError(`--connmgr-workers=${connmgrs} needs our connection manager ([runner] condure_bin=condure); ${cfg.runner.condureBin} runs as one process`);
+  }
+  const connmgrSuffixes = suffixes(connmgrs);
+  // every proxy and the handler connect to each connection manager's own endpoints
+  const connmgrSets: string[] = connmgrs === 1 ? [] : [
+    `--set=proxy.condure_in_specs=${connmgrSuffixes.map((s) => ipc(`condure${s}-out`)).join(',')}`,
+    `--set=proxy.condure_in_stream_specs=${connmgrSuffixes.map((s) => ipc(`condure${s}-out-stream`)).join(',')}`,
+    `--set=proxy.condure_out_specs=${connmgrSuffixes.map((s) => ipc(`condure${s}-in`)).join(',')}`,
+  ];
+
   const build = (name: ServiceName, sfx: string): { command: string[]; args: string[] } => {
     switch (name) {
       case 'condure': {
-        const args = [`--log-level=${level(name)}`, ...listenArgs(cfg, opts.port)];
-        if (args.length === 1) throw new NoPortsError('no server ports configured (set [runner] http_port, https_ports or local_ports, or use --port)');
-        args.push(`--zclient-stream=${ipc('condure')}`, `--buffer-size=${cfg.runner.clientBufferSize}`, `--stream-maxconn=${cfg.runner.clientMaxconn}`);
+        const listens = listenArgs(cfg, opts.port);
+        if (listens.length === 0) throw new NoPortsError('no server ports configured (set [runner] http_port, https_ports or local_ports, or use --port)');
+        const args = [`--log-level=${level(name)}`];
+        if (connmgrs === 1) args.push(...listens);
+        else {
+          // TCP ports are shared (SO_REUSEPORT); a unix socket path cannot be: the first worker has those
+          const tcp = listens.filter((l) => !l.includes(',local,'));
+          if (tcp.length === 0) throw new WorkersError(`--connmgr-workers=${connmgrs} needs a TCP port to share ([runner] http_port or https_ports, or --port); unix-socket listeners (local_ports) cannot be shared`);
+          args.push(...(sfx === connmgrSuffixes[0] ? listens : tcp));
+        }
+        args.push(`--zclient-stream=${ipc(`condure${sfx}`)}`, `--buffer-size=${cfg.runner.clientBufferSize}`, `--stream-maxconn=${cfg.runner.clientMaxconn}`);
         if (cfg.runner.allowCompression) args.push('--compression');
         if (opts.port === undefined && cfg.runner.httpsPorts.length > 0) args.push(`--tls-identities-dir=${path.join(cfg.dir, 'runner', 'certs')}`);
-        args.push('--id=condure');
+        if (connmgrs > 1) args.push('--reuse-port');
+        args.push(`--id=condure${sfx}`);
         return { command: cfg.runner.condureBin === 'condure' ? ours('connmgr') : [cfg.runner.condureBin], args };
       }
       case 'zurl': {
@@ -129,14 +159,14 @@ export function computeTopology(cfg: PushpinConfig, opts: TopologyOptions): Topo
         if (cfg.runner.services.includes('zurl')) args.push('--quiet-check');
         // several proxies share one handler: the handler binds, the proxies connect (README "Scaling and custom handlers")
         if (proxies > 1) args.push('--handler-connect');
-        args.push(`--libdir=${opts.libdir}`, ...zurlSets, ...setArgs);
+        args.push(`--libdir=${opts.libdir}`, ...zurlSets, ...connmgrSets, ...setArgs);
         return { command: ours('proxy'), args };
       }
       case 'handler': {
         const args = [`--config=${opts.configFile}`, `--ipc-prefix=${ipcPrefix}`];
         if (portOffset > 0) args.push(`--port-offset=${portOffset}`);
         if (proxies > 1 && cfg.runner.services.includes('proxy')) args.push('--proxy-bind');
-        args.push(`--loglevel=${level(name)}`, `--libdir=${opts.libdir}`, ...setArgs);
+        args.push(`--loglevel=${level(name)}`, `--libdir=${opts.libdir}`, ...connmgrSets, ...setArgs);
         return { command: ours('handler'), args };
       }
     }
@@ -145,7 +175,7 @@ export function computeTopology(cfg: PushpinConfig, opts: TopologyOptions): Topo
   const services: ServiceSpec[] = [];
   for (const name of START_ORDER) {
     if (!cfg.runner.services.includes(name)) continue;
-    const instances = name === 'proxy' ? suffixes(proxies) : name === 'zurl' ? zurlSuffixes : [''];
+    const instances = name === 'proxy' ? suffixes(proxies) : name === 'zurl' ? zurlSuffixes : name === 'condure' ? connmgrSuffixes : [''];
     for (const sfx of instances) {
       const title = `${pushpinServiceName[name]}${sfx}`;
       const { command, args } = build(name, sfx);

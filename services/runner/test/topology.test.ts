@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeLogLevels, parseConfigText, parseLogLevelSpec } from '@pushpin-ts/config';
 import type { PushpinConfig } from '@pushpin-ts/config';
-import { computeTopology, DEFAULT_NODE_FLAGS, NoPortsError } from '../src/index.js';
+import { computeTopology, DEFAULT_NODE_FLAGS, NoPortsError, parseArgs, UsageError, WorkersError } from '../src/index.js';
 import type { ServiceSpec, TopologyOptions } from '../src/index.js';
 
 const LIBDIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../config');
@@ -146,4 +146,114 @@ test('condure without any port is an error', () => {
   const proxyOnly = topo(config(`[global]\nrundir=/r\n[runner]\nservices=proxy\n`)).services;
   assert.equal(proxyOnly.length, 1);
   assert.equal(proxyOnly[0]?.args.includes('--quiet-check'), false, '--quiet-check only with a local zurl');
+});
+
+// ---- --connmgr-workers: several connection-manager processes sharing the client ports
+
+/** The value of a `--set=<key>=<value>` argument, or undefined. */
+const setOf = (args: readonly string[], key: string): string | undefined => {
+  const a = args.find((x) => x.startsWith(`--set=${key}=`));
+  return a === undefined ? undefined : a.slice(`--set=${key}=`.length);
+};
+
+test('--connmgr-workers: parsed, 1..64, absent by default', () => {
+  assert.equal(parseArgs(['--connmgr-workers=6']).connmgrWorkers, 6);
+  assert.equal(parseArgs(['--connmgr-workers', '2']).connmgrWorkers, 2);
+  assert.equal(parseArgs([]).connmgrWorkers, undefined);
+  for (const bad of ['--connmgr-workers=0', '--connmgr-workers=x', '--connmgr-workers=65', '--connmgr-workers=-1']) {
+    assert.throws(() => parseArgs([bad]), (e: unknown) => e instanceof UsageError && e.code === 'PP_ERR_RUNNER_USAGE' && /connmgr-workers/.test(e.message), bad);
+  }
+});
+
+test('one connection manager (the default and --connmgr-workers=1): Pushpin\'s name, id and endpoints, no SO_REUSEPORT', () => {
+  for (const t of [topo(config(STOCK)), topo(config(STOCK), { connmgrWorkers: 1 })]) {
+    const c = t.services.filter((s) => s.name === 'condure');
+    assert.deepEqual(c.map((s) => s.title), ['condure']);
+    assert.ok(c[0]!.args.includes('--zclient-stream=ipc:///srv/run/pushpin-condure'));
+    assert.ok(c[0]!.args.includes('--id=condure'));
+    assert.ok(!c[0]!.args.includes('--reuse-port'));
+    for (const s of t.services) assert.ok(!s.args.some((a) => a.startsWith('--set=proxy.condure_')), s.title);
+  }
+});
+
+test('3 connection managers: own names, ids, endpoints, pid and log files; shared port with --reuse-port; proxy and handler connect to all', () => {
+  const t = topo(config(STOCK), { connmgrWorkers: 3 });
+  assert.deepEqual(t.services.map((s) => s.title), ['condure-1', 'condure-2', 'condure-3', 'zurl', 'pushpin-proxy', 'pushpin-handler']);
+  assert.equal(new Set(t.services.map((s) => s.pidFile)).size, t.services.length, 'distinct pid files');
+  assert.equal(new Set(t.services.map((s) => s.logFile)).size, t.services.length, 'distinct log files');
+  const cms = t.services.filter((s) => s.name === 'condure');
+  cms.forEach((c, i) => {
+    const n = i + 1;
+    assert.deepEqual([c.command, ...c.args], [
+      NODE, `${SVC}/connmgr/bin/pushpin-connmgr.js`,
+      '--log-level=2',
+      '--listen=0.0.0.0:7999,stream',
+      `--zclient-stream=ipc:///srv/run/pushpin-condure-${n}`,
+      '--buffer-size=8192',
+      '--stream-maxconn=50000',
+      '--reuse-port',
+      `--id=condure-${n}`,
+    ]);
+    assert.equal(c.pidFile, `/srv/run/condure-${n}.pid`);
+    assert.equal(c.logFile, `/srv/log/condure-${n}.log`);
+    assert.equal(c.forwardHup, false);
+  });
+  const want = {
+    'proxy.condure_in_specs': 'ipc:///srv/run/pushpin-condure-1-out,ipc:///srv/run/pushpin-condure-2-out,ipc:///srv/run/pushpin-condure-3-out',
+    'proxy.condure_in_stream_specs': 'ipc:///srv/run/pushpin-condure-1-out-stream,ipc:///srv/run/pushpin-condure-2-out-stream,ipc:///srv/run/pushpin-condure-3-out-stream',
+    'proxy.condure_out_specs': 'ipc:///srv/run/pushpin-condure-1-in,ipc:///srv/run/pushpin-condure-2-in,ipc:///srv/run/pushpin-condure-3-in',
+  };
+  for (const name of ['proxy', 'handler'] as const) {
+    const args = byName(t.services, name).args;
+    for (const [k, v] of Object.entries(want)) assert.equal(setOf(args, k), v, `${name} ${k}`);
+  }
+  // nothing else changes: one zurl, one proxy, the handler does not bind for the proxies
+  assert.ok(!byName(t.services, 'proxy').args.includes('--handler-connect'));
+  assert.ok(!byName(t.services, 'handler').args.includes('--proxy-bind'));
+});
+
+test('the --set lists reach what proxy and handler read, even over [proxy] connmgr_* keys in the config', () => {
+  const t = topo(config(STOCK), { connmgrWorkers: 2 });
+  const sets = (name: 'proxy' | 'handler'): Array<[string, string]> => byName(t.services, name).args
+    .filter((a) => a.startsWith('--set=')).map((a) => { const kv = a.slice(6); const eq = kv.indexOf('='); return [kv.slice(0, eq), kv.slice(eq + 1)]; });
+  // a config that uses the newer key names for a single connection manager
+  const text = STOCK.replace('[proxy]\n', '[proxy]\nconnmgr_in_specs=ipc://{rundir}/x-out\nconnmgr_in_stream_specs=ipc://{rundir}/x-out-stream\nconnmgr_out_specs=ipc://{rundir}/x-in\n');
+  const base = { file: '/etc/pp/pushpin.conf', libdir: LIBDIR, cwd: '/srv', includeText: (p: string) => (p.endsWith('internal.conf') ? INTERNAL : undefined) };
+  for (const cfgText of [STOCK, text]) {
+    const p = parseConfigText(cfgText, { ...base, set: sets('proxy') }).proxy;
+    assert.deepEqual(p.condureInSpecs, ['ipc:///srv/run/pushpin-condure-1-out', 'ipc:///srv/run/pushpin-condure-2-out']);
+    assert.deepEqual(p.condureInStreamSpecs, ['ipc:///srv/run/pushpin-condure-1-out-stream', 'ipc:///srv/run/pushpin-condure-2-out-stream']);
+    assert.deepEqual(p.condureOutSpecs, ['ipc:///srv/run/pushpin-condure-1-in', 'ipc:///srv/run/pushpin-condure-2-in']);
+    const h = parseConfigText(cfgText, { ...base, set: sets('handler') }).handler;
+    assert.deepEqual(h.condureInStreamSpecs, ['ipc:///srv/run/pushpin-condure-1-out-stream', 'ipc:///srv/run/pushpin-condure-2-out-stream']);
+    assert.deepEqual(h.condureOutSpecs, ['ipc:///srv/run/pushpin-condure-1-in', 'ipc:///srv/run/pushpin-condure-2-in']);
+  }
+});
+
+test('connection-manager workers with --id, proxy workers, https and local ports', () => {
+  const cfg = config(`[global]\nrundir=/r\n[runner]\nservices=condure,proxy,handler\nhttp_port=8000\nhttps_ports=8443\nlocal_ports=/r/s.sock\n`, { ipcPrefix: 'p2-' });
+  const t = topo(cfg, { id: 2, connmgrWorkers: 2, proxyWorkers: 2 });
+  assert.deepEqual(t.services.map((s) => s.title), ['condure-1', 'condure-2', 'pushpin-proxy-1', 'pushpin-proxy-2', 'pushpin-handler']);
+  const [c1, c2] = t.services.filter((s) => s.name === 'condure') as [ServiceSpec, ServiceSpec];
+  // TCP ports shared by both; a unix socket path cannot be shared, so only the first has it
+  assert.deepEqual(c1.args.filter((a) => a.startsWith('--listen=')), ['--listen=0.0.0.0:8000,stream', '--listen=0.0.0.0:8443,stream,tls,default-cert=default_8443', '--listen=/r/s.sock,local,stream']);
+  assert.deepEqual(c2.args.filter((a) => a.startsWith('--listen=')), ['--listen=0.0.0.0:8000,stream', '--listen=0.0.0.0:8443,stream,tls,default-cert=default_8443']);
+  assert.ok(c2.args.includes('--zclient-stream=ipc:///r/p2-condure-2') && c2.args.includes('--id=condure-2') && c2.args.includes('--reuse-port'));
+  assert.equal(c2.pidFile, '/r/p2-condure-2.pid');
+  for (const p of t.services.filter((s) => s.name === 'proxy')) {
+    assert.equal(setOf(p.args, 'proxy.condure_out_specs'), 'ipc:///r/p2-condure-1-in,ipc:///r/p2-condure-2-in');
+    assert.ok(p.args.includes('--handler-connect'));
+  }
+});
+
+test('connection-manager workers that cannot be run are clear errors', () => {
+  const err = (re: RegExp) => (e: unknown) => e instanceof WorkersError && e.code === 'PP_ERR_RUNNER_WORKERS' && re.test(e.message);
+  const external = config(`[global]\nrundir=/r\n[runner]\nservices=condure,proxy\nhttp_port=1\ncondure_bin=/usr/bin/condure\n`);
+  assert.throws(() => topo(external, { connmgrWorkers: 2 }), err(/condure_bin=condure.*\/usr\/bin\/condure/));
+  assert.equal(topo(external, { connmgrWorkers: 1 }).services[0]?.command, '/usr/bin/condure');
+  const noCondure = config(`[global]\nrundir=/r\n[runner]\nservices=proxy,handler\nhttp_port=1\n`);
+  assert.throws(() => topo(noCondure, { connmgrWorkers: 3 }), err(/does not include condure/));
+  const localOnly = config(`[global]\nrundir=/r\n[runner]\nservices=condure\nlocal_ports=/r/s.sock\n`);
+  assert.throws(() => topo(localOnly, { connmgrWorkers: 2 }), err(/TCP port/));
+  assert.equal(topo(localOnly, { connmgrWorkers: 2, port: { addr: '127.0.0.1', port: 9 } }).services.length, 2);
 });
