@@ -8,8 +8,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { USAGE, parseArgs, scenarioOptions } from './bench/args.mjs';
-import { killAllNow, registry, round, stopProcess } from './bench/procs.mjs';
+import net from 'node:net';
+import { USAGE, capacityProblem, parseArgs, scenarioOptions, streamsOf } from './bench/args.mjs';
+import { fdLimit, killAllNow, registry, round, stopProcess } from './bench/procs.mjs';
 import { SCENARIOS } from './bench/scenarios.mjs';
 import { PUSHPIN_BIN, pushpinAvailable, removeTempDirs, repoRoot, startSut } from './bench/sut.mjs';
 
@@ -64,6 +65,42 @@ if (systems.includes('pushpin') && !pushpinAvailable()) {
   systems = ['ours'];
 }
 
+// ---- can this machine's client side hold the streams? (ports per source address, open files)
+function ephemeralPorts() {
+  try {
+    const [lo, hi] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'latin1').trim().split(/\s+/).map(Number);
+    return { lo, hi };
+  } catch {
+    return undefined;
+  }
+}
+const ephemeral = ephemeralPorts();
+const limits = { portRange: ephemeral ? ephemeral.hi - ephemeral.lo + 1 : undefined, fdLimit: fdLimit(process.pid)?.soft };
+for (const scenario of scenarios) {
+  const problem = capacityProblem(scenario, scenarioOptions(scenario, flags), limits);
+  if (problem) {
+    process.stderr.write(`bench: ${problem}\n`);
+    process.exit(2);
+  }
+}
+/** Resolves if `addr` can be a source address here (bind to addr:0), else rejects with a message. */
+function checkBindable(addr) {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', (e) => reject(new Error(`--source-addrs: cannot use ${addr} as a source address here (${e.code ?? e.message}); use addresses of this host, e.g. 127.0.0.2-127.0.0.6 (all of 127/8 is loopback)`)));
+    s.listen(0, addr, () => s.close(() => resolve()));
+  });
+}
+for (const addr of flags.sourceAddrs ?? []) {
+  try {
+    await checkBindable(addr);
+  } catch (e) {
+    process.stderr.write(`bench: ${e.message}\n`);
+    process.exit(2);
+  }
+}
+if (flags.sourceAddrs) log(`streams connect from ${flags.sourceAddrs.length} source address(es): ${flags.sourceAddrs[0]} … ${flags.sourceAddrs.at(-1)}`);
+
 const jsonOut = flags.json ? fs.openSync(flags.json, 'a') : undefined;
 function emit(obj) {
   const line = JSON.stringify(obj);
@@ -82,12 +119,20 @@ const host = {
   node: process.version, cpus: os.cpus().length, loadavg: os.loadavg().map((x) => round(x, 2)),
   commit: safe(() => execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim()),
   pushpin: systems.includes('pushpin') ? safe(() => execFileSync(PUSHPIN_BIN, ['--version'], { encoding: 'utf8' }).trim()) : null,
+  ...(flags.oursArgs ? { ours_args: flags.oursArgs.join(' ') } : {}),
 };
 
 // ---- run
 const results = {}; // scenario -> system -> result
 for (const scenario of scenarios) {
   const opts = scenarioOptions(scenario, flags);
+  if (opts.sourceAddrs && ephemeral) {
+    // with --source-addrs the bench picks the source ports: connection i uses address
+    // i % A and port base + floor(i / A), the same block of ports at the top of the ephemeral
+    // range on every address (ports bound this way are closed to other processes' connect()
+    // while held, so more addresses leave more of the range to everyone else)
+    opts.sourcePortBase = ephemeral.hi - Math.ceil(streamsOf(scenario, opts) / opts.sourceAddrs.length) + 1;
+  }
   for (const system of systems) {
     if (stopping) break;
     log(`${scenario} / ${system} ${JSON.stringify(opts)}`);
@@ -96,6 +141,7 @@ for (const scenario of scenarios) {
     try {
       sut = await startSut(system, {
         logLevel: flags['log-level'] ?? 2, set: flags.set, keep: flags.keep,
+        ...(system === 'ours' && flags.oursArgs ? { extraArgs: flags.oursArgs } : {}),
         ...(flags['cpu-prof'] ? { cpuProf: path.resolve(flags['cpu-prof']), label: scenario } : {}),
       });
       const result = await SCENARIOS[scenario](sut, opts);

@@ -110,9 +110,14 @@ class ResponseParser {
  * A held streaming request: connects, sends `GET path`, reports the response head, then every
  * complete body line to `onLine(line, conn)`. `ready` resolves when the first body bytes
  * (the origin's initial "ok") arrived, rejects on error/close/timeout before that.
+ * `localAddress`: the source address to connect from (e.g. 127.0.0.2; each loopback source
+ * address has its own ~28k ephemeral ports), `localPort` the source port (when the bench picks
+ * it: the kernel's own choice for a bound address costs a scan of the port range per connect).
+ * A client with a chosen port closes with a reset, so the port is free again at once (no
+ * TIME_WAIT holding it for the next run).
  */
 export class StreamClient {
-  constructor(port, path, { onLine, timeoutMs = 15000, index = 0 }) {
+  constructor(port, path, { onLine, timeoutMs = 15000, index = 0, localAddress, localPort }) {
     this.index = index;
     this.lines = 0;
     this.closed = false;
@@ -150,8 +155,9 @@ export class StreamClient {
         this.partial = start === 0 ? text : text.slice(start);
       },
     });
-    const sock = net.connect({ port, host: '127.0.0.1', noDelay: true });
+    const sock = net.connect({ port, host: '127.0.0.1', noDelay: true, ...(localAddress ? { localAddress } : {}), ...(localPort ? { localPort } : {}) });
     this.sock = sock;
+    this.reset = Boolean(localPort);
     sock.on('connect', () => sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: pushpin-ts-bench\r\n\r\n`));
     sock.on('data', (d) => {
       try {
@@ -176,6 +182,14 @@ export class StreamClient {
 
   close() {
     this.closed = true;
+    if (this.reset && !this.sock.destroyed) {
+      try {
+        this.sock.resetAndDestroy();
+        return;
+      } catch {
+        // not connected yet: a plain destroy
+      }
+    }
     this.sock.destroy();
   }
 }

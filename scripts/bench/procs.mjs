@@ -2,7 +2,7 @@
 // through /proc, RSS and CPU readings, and stopping everything by PID. Every process ever
 // seen in a tracked tree is remembered with its start time, so a PID that the kernel reused
 // for someone else's process is never signalled.
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
 
 const CLK_TCK = 100;
@@ -150,6 +150,19 @@ export function startProcess(label, command, args, { cwd, logFile, env }) {
   return t;
 }
 
+/**
+ * Forks a node script with an IPC channel (structured-clone messages), in the bench's process
+ * group, stderr shared with the bench's. Tracked like any other process (stopped by PID).
+ */
+export function forkProcess(label, script, args = []) {
+  const child = fork(script, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
+  child.on('error', () => {});
+  if (child.pid === undefined) throw new Error(`${label}: could not start ${script}`);
+  const t = new Tracked(label, child);
+  registry.add(t);
+  return t;
+}
+
 /** Stops a tracked process tree and forgets it. */
 export async function stopProcess(t) {
   const left = await t.stop();
@@ -169,7 +182,7 @@ export function killAllNow() {
  */
 export class CpuMeter {
   constructor(groups) {
-    this.groups = groups; // { sut: Tracked, origin: Tracked }
+    this.groups = groups; // { sut: Tracked, origin: Tracked, loadgen?: Tracked[] (load-generator children) }
     this.first = new Map();
     this.last = new Map();
     this.peakRss = 0;
@@ -178,13 +191,15 @@ export class CpuMeter {
 
   #sample() {
     let rss = 0;
-    for (const [group, t] of Object.entries(this.groups)) {
-      if (!t) continue;
-      for (const m of t.tree()) {
-        const key = `${group}/${m.name}:${m.pid}`;
-        if (!this.first.has(key)) this.first.set(key, m.cpuTicks);
-        this.last.set(key, m.cpuTicks);
-        if (group === 'sut') rss += m.rssBytes;
+    for (const [group, v] of Object.entries(this.groups)) {
+      for (const t of [v].flat()) {
+        if (!t) continue;
+        for (const m of t.tree()) {
+          const key = `${group}/${m.name}:${m.pid}`;
+          if (!this.first.has(key)) this.first.set(key, m.cpuTicks);
+          this.last.set(key, m.cpuTicks);
+          if (group === 'sut') rss += m.rssBytes;
+        }
       }
     }
     this.peakRss = Math.max(this.peakRss, rss);
@@ -214,7 +229,8 @@ export class CpuMeter {
     const own = process.cpuUsage(this.cpu0);
     const ownS = (own.user + own.system) / 1e6;
     processes[`loadgen:${process.pid}`] = { cpu_s: round(ownS, 2), avg_pct: round((100 * ownS) / wall, 1) };
-    groupCpu.loadgen = round(ownS, 2);
+    // the bench process itself plus its load-generator children, if any
+    groupCpu.loadgen = round((groupCpu.loadgen ?? 0) + ownS, 2);
     const m1 = machineTicks();
     const busyPct = m1 && this.mach0 ? (100 * (m1.busy - this.mach0.busy)) / Math.max(1, m1.total - this.mach0.total) : null;
     return { wall_s: round(wall, 2), group_cpu_s: groupCpu, processes, machine_busy_pct: busyPct === null ? null : round(busyPct, 1), sut_peak_rss_bytes: this.peakRss };
@@ -241,6 +257,44 @@ export function treeRss(t) {
     total += m.rssBytes;
   }
   return { total, by_process: by };
+}
+
+/** Number of open file descriptors of a process (null if unreadable). */
+export function fdCount(pid) {
+  try {
+    return fs.readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * TCP sockets whose local port is `port` in TCP state `state` (hex as in /proc/net/tcp:
+ * '01' established, '0A' listening), from /proc/net/tcp and tcp6. For the client port, the
+ * established ones are the server side of the clients' connections: a count the system under
+ * test cannot misreport.
+ */
+export function socketsOnPort(port, state = '01') {
+  let n = 0;
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text;
+    try {
+      text = fs.readFileSync(f, 'latin1');
+    } catch {
+      continue;
+    }
+    // "  sl  local_address rem_address   st ..."
+    let at = text.indexOf('\n') + 1;
+    while (at > 0 && at < text.length) {
+      const end = text.indexOf('\n', at);
+      const line = text.slice(at, end < 0 ? text.length : end);
+      const c = line.trim().split(/\s+/);
+      if (c[3] === state && `${c[1]} `.endsWith(hex)) n++;
+      at = end < 0 ? -1 : end + 1;
+    }
+  }
+  return n;
 }
 
 /** Soft/hard open-file limits of a process, from /proc/<pid>/limits. */

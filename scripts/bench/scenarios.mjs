@@ -1,57 +1,12 @@
 // The scenarios. Each takes a started SUT and the options, and resolves with a result object.
 // Every load loop is bounded both in count and in time.
-import { HttpConn, StreamClient, publishBody } from './clients.mjs';
-import { CpuMeter, fdLimit, round, sleep, treeRss } from './procs.mjs';
+import { fileURLToPath } from 'node:url';
+import { HttpConn, publishBody } from './clients.mjs';
+import { openStreams } from './open-streams.mjs';
+import { CpuMeter, fdCount, fdLimit, forkProcess, round, sleep, socketsOnPort, stopProcess, treeRss } from './procs.mjs';
 import { DeliveryTracker, Samples, parseMessage } from './stats.mjs';
 
 const now = () => performance.now();
-
-/**
- * Opens `count` streaming connections, at most `concurrency` of them connecting / waiting for
- * the initial body at a time, each tried up to 3 times. `onLine(line, conn)` gets every body line.
- */
-async function openStreams(port, count, pathOf, onLine, { concurrency = 100, budgetMs = 120000 } = {}) {
-  const conns = [];
-  const setup = new Samples();
-  let next = 0;
-  let errors = 0;
-  let attemptErrors = 0;
-  let errorSample;
-  const deadline = now() + budgetMs;
-  const worker = async () => {
-    while (next < count && now() < deadline) {
-      const i = next++;
-      for (let attempt = 0; attempt < 3 && now() < deadline; attempt++) {
-        const t0 = now();
-        const c = new StreamClient(port, pathOf(i), { onLine, index: i });
-        try {
-          await c.ready;
-          setup.add(now() - t0);
-          conns[i] = c;
-          break;
-        } catch (e) {
-          c.close();
-          attemptErrors++;
-          errorSample ??= e.message;
-          if (attempt === 2) errors++;
-        }
-      }
-    }
-  };
-  const t0 = now();
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  const elapsedMs = now() - t0;
-  const opened = conns.filter(Boolean).length;
-  return {
-    conns, opened, elapsedMs,
-    report: {
-      requested: count, opened, errors, attempt_errors: attemptErrors,
-      ...(errorSample ? { error_sample: errorSample } : {}),
-      elapsed_ms: round(elapsedMs, 1), rate_per_s: round((1000 * opened) / elapsedMs),
-      setup_latency_ms: setup.summary(),
-    },
-  };
-}
 
 /** Total body lines and HTTP chunks received by the connections so far. */
 function wireCounts(conns) {
@@ -133,30 +88,152 @@ function lineRouter() {
 
 // ---------------------------------------------------------------------------------- held
 
-export async function held(sut, o) {
-  await sleep(500);
-  const idle = treeRss(sut.proc);
-  const cpu = new CpuMeter({ sut: sut.proc, origin: sut.origin }).start();
-  const { conns, opened, report } = await openStreams(sut.ports.http, o.n, (i) => `/stream/h${i}`, () => {}, { concurrency: o.concurrency, budgetMs: o.phaseBudgetMs });
-  const cpuAccept = cpu.stop();
-  await sleep(o.settle);
-  const loaded = treeRss(sut.proc);
-  const stillOpen = conns.filter((c) => c && !c.closed).length;
-  const byProcess = {};
-  for (const [k, v] of Object.entries(loaded.by_process)) {
-    byProcess[k] = opened > 0 ? round((v - (idle.by_process[k] ?? 0)) / opened) : null;
-  }
-  closeAll(conns);
+/** openStreams options from a scenario's options (concurrency, budgets, source addresses). */
+function streamOptions(o) {
   return {
-    accept: report,
-    still_open_after_settle: stillOpen,
-    idle_rss_bytes: idle.total,
-    loaded_rss_bytes: loaded.total,
-    rss_per_conn_bytes: opened > 0 ? round((loaded.total - idle.total) / opened) : null,
-    rss_per_conn_by_process: byProcess,
-    sut_fd_limits: Object.fromEntries(sut.proc.tree().map((m) => [`${m.name}:${m.pid}`, fdLimit(m.pid)?.soft ?? null])),
-    cpu_accept: cpuAccept,
+    concurrency: o.concurrency, budgetMs: o.phaseBudgetMs, stallMs: o.stallMs,
+    ...(o.sourceAddrs ? { localAddressOf: (i) => o.sourceAddrs[i % o.sourceAddrs.length] } : {}),
+    ...(o.sourceAddrs && o.sourcePortBase ? { localPortOf: (i) => o.sourcePortBase + Math.floor(i / o.sourceAddrs.length) } : {}),
   };
+}
+
+/** A forked load-generator child (held-client.mjs) with request/answer calls over IPC. */
+class ClientProc {
+  constructor(k) {
+    this.k = k;
+    this.proc = forkProcess(`loadgen-${k}`, fileURLToPath(new URL('./held-client.mjs', import.meta.url)));
+    this.pending = new Map();
+    this.nextId = 1;
+    this.ready = new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`load-generator child ${k} not ready after 10 s`)), 10000);
+      this.proc.child.on('message', (m) => {
+        if (m.ready) {
+          clearTimeout(t);
+          resolve();
+          return;
+        }
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (m.error) p.reject(new Error(`load-generator child ${k}: ${m.error}`));
+        else p.resolve(m);
+      });
+      this.proc.exited.then(({ code, signal }) => {
+        clearTimeout(t);
+        const err = new Error(`load-generator child ${k} exited (${signal ?? code})`);
+        reject(err);
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+      });
+    });
+  }
+
+  call(msg) {
+    if (this.proc.exitedNow) return Promise.reject(new Error(`load-generator child ${this.k} is gone`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.proc.child.send({ ...msg, id });
+    });
+  }
+
+  async stop() {
+    await this.call({ cmd: 'close' }).catch(() => {});
+    await stopProcess(this.proc);
+  }
+}
+
+/** Opens the held streams from the children; merges their reports into one accept report. */
+async function openInChildren(clients, sut, o) {
+  const procs = clients.length;
+  const results = await Promise.all(clients.map((c) => c.call({
+    cmd: 'open', port: sut.ports.http, n: o.n, procs, proc: c.k, addrs: o.sourceAddrs ?? [], portBase: o.sourcePortBase ?? 0,
+    concurrency: Math.ceil(o.concurrency / procs), budgetMs: o.phaseBudgetMs, stallMs: o.stallMs,
+  })));
+  const setup = new Samples();
+  for (const r of results) for (const x of r.setup) setup.add(x);
+  const sum = (f) => results.reduce((a, r) => a + r.report[f], 0);
+  const startEpoch = Math.min(...results.map((r) => r.startEpoch));
+  const endEpoch = Math.max(...results.map((r) => r.endEpoch));
+  const lastOpen = Math.max(...results.map((r) => r.lastOpenEpoch ?? -Infinity));
+  const opened = sum('opened');
+  const stopped = [...new Set(results.map((r) => r.report.stopped).filter(Boolean))];
+  const errorSample = results.map((r) => r.report.error_sample).find(Boolean);
+  return {
+    opened, startEpoch, lastOpenEpoch: Number.isFinite(lastOpen) ? lastOpen : null,
+    report: {
+      requested: o.n, opened, errors: sum('errors'), attempt_errors: sum('attempt_errors'), not_tried: sum('not_tried'),
+      ...(o.sourcePortBase ? { port_fallbacks: sum('port_fallbacks') } : {}),
+      ...(errorSample ? { error_sample: errorSample } : {}),
+      ...(stopped.length ? { stopped: stopped.join(',') } : {}),
+      elapsed_ms: round(endEpoch - startEpoch, 1), rate_per_s: round((1000 * opened) / (endEpoch - startEpoch)),
+      setup_latency_ms: setup.summary(),
+      by_client_proc: results.map((r) => ({ opened: r.report.opened, errors: r.report.errors, ...(r.report.stopped ? { stopped: r.report.stopped } : {}) })),
+    },
+  };
+}
+
+/** Sums per-process figures over processes of the same name (`pushpin-connmgr:12` + `…:13`). */
+function byService(byProcess) {
+  const out = {};
+  for (const [k, v] of Object.entries(byProcess)) {
+    if (v === null) continue;
+    const name = k.slice(0, k.lastIndexOf(':'));
+    out[name] = (out[name] ?? 0) + v;
+  }
+  return out;
+}
+
+export async function held(sut, o) {
+  // --client-procs: the streams are opened and held by child processes (a process holds at
+  // most its open-file limit of sockets); they are forked before the idle reading
+  const clients = o.clientProcs ? Array.from({ length: o.clientProcs }, (_, k) => new ClientProc(k)) : null;
+  let conns = [];
+  try {
+    if (clients) await Promise.all(clients.map((c) => c.ready));
+    await sleep(500);
+    const idle = treeRss(sut.proc);
+    const cpu = new CpuMeter({ sut: sut.proc, origin: sut.origin, ...(clients ? { loadgen: clients.map((c) => c.proc) } : {}) }).start();
+    let opened;
+    let report;
+    let startEpoch;
+    let lastOpenEpoch;
+    if (clients) ({ opened, report, startEpoch, lastOpenEpoch } = await openInChildren(clients, sut, o));
+    else ({ conns, opened, report, startEpoch, lastOpenEpoch } = await openStreams(sut.ports.http, o.n, (i) => `/stream/h${i}`, () => {}, streamOptions(o)));
+    // the accept rate up to the last stream that opened (elapsed_ms also counts a stall at the end)
+    report.rate_to_last_open_per_s = lastOpenEpoch ? round((1000 * opened) / (lastOpenEpoch - startEpoch)) : null;
+    const cpuAccept = cpu.stop();
+    await sleep(o.settle);
+    const loaded = treeRss(sut.proc);
+    const sutEstablished = socketsOnPort(sut.ports.http, '01');
+    const sutFds = Object.fromEntries(sut.proc.tree().map((m) => [`${m.name}:${m.pid}`, fdCount(m.pid)]));
+    const stillOpen = clients
+      ? (await Promise.all(clients.map((c) => c.call({ cmd: 'count' })))).reduce((a, r) => a + r.open, 0)
+      : conns.filter((c) => c && !c.closed).length;
+    const byProcess = {};
+    for (const [k, v] of Object.entries(loaded.by_process)) {
+      byProcess[k] = opened > 0 ? round((v - (idle.by_process[k] ?? 0)) / opened) : null;
+    }
+    return {
+      accept: report,
+      still_open_after_settle: stillOpen,
+      sut_established_after_settle: sutEstablished,
+      idle_rss_bytes: idle.total,
+      loaded_rss_bytes: loaded.total,
+      rss_per_conn_bytes: opened > 0 ? round((loaded.total - idle.total) / opened) : null,
+      rss_per_conn_by_process: byProcess,
+      rss_per_conn_by_service: byService(byProcess),
+      loaded_rss_by_process: loaded.by_process,
+      sut_fds_after_settle: sutFds,
+      sut_fd_limits: Object.fromEntries(sut.proc.tree().map((m) => [`${m.name}:${m.pid}`, fdLimit(m.pid)?.soft ?? null])),
+      listen_sockets: sut.listeners ?? null,
+      load_generator: { client_procs: clients?.length ?? 0, source_addrs: o.sourceAddrs?.length ?? 0 },
+      cpu_accept: cpuAccept,
+    };
+  } finally {
+    closeAll(conns);
+    if (clients) await Promise.all(clients.map((c) => c.stop()));
+  }
 }
 
 // ---------------------------------------------------------------------------------- fanout
@@ -221,7 +298,7 @@ async function sendMaxRate(pubs, tracker, channel, msgs, budgetMs) {
 
 export async function fanout(sut, o) {
   const router = lineRouter();
-  const { conns, report } = await openStreams(sut.ports.http, o.n, () => '/stream/fan', router.onLine, { concurrency: o.concurrency, budgetMs: o.phaseBudgetMs });
+  const { conns, report } = await openStreams(sut.ports.http, o.n, () => '/stream/fan', router.onLine, streamOptions(o));
   const warm = await warmUp(sut, conns, () => 'fan');
   const live = conns.filter((c) => c && !c.closed).length;
   const pubs = publishers(sut, o.pubConns);
@@ -255,7 +332,7 @@ export async function fanout(sut, o) {
 export async function channels(sut, o) {
   const router = lineRouter();
   const chan = (i) => `c${i}`;
-  const { conns, report } = await openStreams(sut.ports.http, o.n, (i) => `/stream/${chan(i)}`, router.onLine, { concurrency: o.concurrency, budgetMs: o.phaseBudgetMs });
+  const { conns, report } = await openStreams(sut.ports.http, o.n, (i) => `/stream/${chan(i)}`, router.onLine, streamOptions(o));
   const warm = await warmUp(sut, conns, chan);
   const live = conns.filter((c) => c && !c.closed).length;
   const pubs = publishers(sut, o.pubConns);
@@ -365,7 +442,7 @@ export async function passthrough(sut, o) {
 
 export async function publishRate(sut, o) {
   const router = lineRouter();
-  const { conns, report } = await openStreams(sut.ports.http, o.subs, () => '/stream/pr', router.onLine, { concurrency: o.concurrency, budgetMs: o.phaseBudgetMs });
+  const { conns, report } = await openStreams(sut.ports.http, o.subs, () => '/stream/pr', router.onLine, streamOptions(o));
   const warm = await warmUp(sut, conns, () => 'pr');
   const live = conns.filter((c) => c && !c.closed).length;
   const pubs = publishers(sut, o.pubConns);

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HttpConn } from './clients.mjs';
-import { sleep, startProcess, stopProcess } from './procs.mjs';
+import { sleep, socketsOnPort, startProcess, stopProcess } from './procs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..');
@@ -151,6 +151,15 @@ async function waitReady(sut, ms) {
   }
 }
 
+/** The N of `--connmgr-workers N` / `--connmgr-workers=N` in runner arguments (1 without it). */
+function connmgrWorkers(args) {
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--connmgr-workers(?:=(\d+))?$/.exec(args[i]);
+    if (m) return Number(m[1] ?? args[i + 1]) || 1;
+  }
+  return 1;
+}
+
 /** Copies the V8 profiles of a run to `outDir` as <label>-<service>-<pid>.cpuprofile. */
 function saveProfiles(profDir, outDir, proc, label) {
   let files = [];
@@ -168,7 +177,8 @@ function saveProfiles(profDir, outDir, proc, label) {
 }
 
 /**
- * Starts the origin and the system `name` ('ours' | 'pushpin') in a new temp dir.
+ * Starts the origin and the system `name` ('ours' | 'pushpin') in a new temp dir, with
+ * `opts.extraArgs` after its usual arguments (e.g. ['--connmgr-workers', '6'] for ours).
  * Resolves with { name, dir, ports, proc, origin, stop(), logTail() }.
  */
 export async function startSut(name, opts) {
@@ -183,7 +193,7 @@ export async function startSut(name, opts) {
 
   const originProc = startProcess('origin', process.execPath, [path.join(here, 'origin.mjs'), String(origin)], { cwd: dir, logFile: path.join(dir, 'origin.out') });
   const sys = SYSTEMS[name];
-  const args = sys.args.map((a) => a.replaceAll('{config}', configFile));
+  const args = [...sys.args.map((a) => a.replaceAll('{config}', configFile)), ...(opts.extraArgs ?? [])];
   let proc;
   const sut = {
     name, dir, ports, origin: originProc,
@@ -216,6 +226,16 @@ export async function startSut(name, opts) {
       : {};
     proc = startProcess(name, sys.command, args, { cwd: dir, logFile: path.join(dir, 'runner.out'), env });
     await waitReady(sut, 30000);
+    // with several connection managers sharing the port (SO_REUSEPORT), the kernel spreads
+    // connections only over those already listening: wait for all of them
+    const workers = connmgrWorkers(opts.extraArgs ?? []);
+    const deadline = Date.now() + 30000;
+    while (socketsOnPort(http, '0A') < workers) {
+      if (Date.now() > deadline) throw new Error(`${socketsOnPort(http, '0A')} of ${workers} connection managers listening on port ${http} after 30 s`);
+      if (proc.exitedNow) throw new Error(`${proc.label} exited during start-up`);
+      await sleep(100);
+    }
+    sut.listeners = socketsOnPort(http, '0A');
   } catch (e) {
     const tail = sut.logTail();
     await sut.stop();
