@@ -14,10 +14,13 @@ const LF = 0x0a;
 /** The last-chunk line (`0;p=": "\r\n`), before the trailer section. */
 export const LAST_CHUNK: ChunkFrame = { name: '0;p="', value: '"' };
 
-/** Frames `data` (one buffer, or several written as one chunk of `total` bytes). */
-export function chunkFrame(data: Buffer | readonly Buffer[], total?: number): ChunkFrame {
+/** Frames `data` (one buffer, or several written as one chunk). */
+export function chunkFrame(data: Buffer | readonly Buffer[]): ChunkFrame {
   const parts = Buffer.isBuffer(data) ? [data] : data;
-  const n = total ?? parts.reduce((a, b) => a + b.length, 0);
+  // the length is always what the parts hold: a caller's running total that went wrong
+  // would otherwise send uninitialised bytes to the client
+  let n = 0;
+  for (const p of parts) n += p.length;
   if (n === 0) return LAST_CHUNK;
   const value = Buffer.allocUnsafe(3 + n);
   value[0] = HEAD_END; value[1] = CR; value[2] = LF;

@@ -249,9 +249,10 @@ export class HttpSession implements ChunkSink {
           this.ctx.credits.add(this.s, body.length);
           return;
         }
-        if (this.pending) this.pending.push(body);
-        else { this.pending = [body]; batcher.add(this); }
         this.pendingBytes += body.length;
+        if (this.pending) this.pending.push(body);
+        // count the bytes first: add() may flush this very session at once (early flush)
+        else { this.pending = [body]; batcher.add(this); }
         if (this.pendingBytes >= CHUNK_FLUSH_BYTES) this.writePending();
         return;
       }
@@ -286,7 +287,7 @@ export class HttpSession implements ChunkSink {
     this.pendingBytes = 0;
     const res = this.res;
     if (res && this.out === Out.RawChunked) {
-      const f = parts.length === 1 ? frames.of(parts[0]!) : chunkFrame(parts, n);
+      const f = parts.length === 1 ? frames.of(parts[0]!) : chunkFrame(parts);
       try {
         res.cork(() => writeFrame(res, f));
       } catch (err) {

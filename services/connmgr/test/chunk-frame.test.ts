@@ -7,8 +7,8 @@ const wire = (f: { name: string; value: Buffer | string }) => `${f.name}: ${f.va
 test('chunk frame: one buffer or several parts become one chunk as uWS writes it', () => {
   assert.equal(wire(chunkFrame(Buffer.from('hello'))), '5;p=": "\r\nhello\r\n');
   const parts = [Buffer.from('a'.repeat(10)), Buffer.from('bc')];
-  assert.equal(wire(chunkFrame(parts, 12)), `c;p=": "\r\n${'a'.repeat(10)}bc\r\n`);
-  assert.equal(wire(chunkFrame(parts)), wire(chunkFrame(parts, 12)));
+  assert.equal(wire(chunkFrame(parts)), `c;p=": "\r\n${'a'.repeat(10)}bc\r\n`);
+  assert.equal(wire(chunkFrame(parts)).length, 'c;p=": "\r\n'.length + 12 + 2, 'the length is what the parts hold');
   assert.equal(chunkFrame(Buffer.alloc(0)), LAST_CHUNK);
   assert.equal(wire(LAST_CHUNK), '0;p=": "\r\n');
 });

@@ -1,7 +1,7 @@
 import { encodeDataPacket, encodeMultiDataPacket, type MultiTarget } from '../codec/data-packet.js';
 
 /** Most sessions one multi-id packet addresses (keeps a packet well under a megabyte). */
-export const FANOUT_MAX_IDS = 1024;
+export const FANOUT_MAX_IDS = 128;
 
 /** Packets of one body (and `more` flag), per peer, waiting to go out as multi-id packets. */
 interface Group {
