@@ -7,7 +7,7 @@ import v8 from 'node:v8';
  * 7 KB of RSS per stream stayed in the proxy, 2 KB after this (docs/benchmarks.md), and none
  * once the collection also compacts (the live sessions of the handler then sit on full pages:
  * its V8 pages per held stream 4.3-5.3 KB -> 2.6 KB). Needs
- * `--expose-gc` (the runner passes it to pushpin-proxy and the zurl role); without it this does nothing.
+ * `--expose-gc` (the runner passes it to the proxy, the zurl role and the handler); without it this does nothing.
  */
 export class IdleGc {
   private sessions = 0;

@@ -75,7 +75,7 @@ function openAppend(file: string): number {
 function perTurn(boom: ReturnType<typeof pino.destination>): DestinationStream {
   let pending = '';
   let scheduled = false;
-  const flush = (): void => {
+  const handOver = (): void => {
     scheduled = false;
     const text = pending;
     pending = '';
@@ -91,17 +91,20 @@ function perTurn(boom: ReturnType<typeof pino.destination>): DestinationStream {
       // stdout or the file is gone: nothing more can be done at exit
     }
   });
-  const dest = {
-    flush,
+  return {
+    // pino's logger.flush(cb): hand the turn's lines over, then let sonic-boom call back
+    flush(cb?: (err?: Error) => void): void {
+      handOver();
+      boom.flush(cb);
+    },
     write(line: string): void {
       pending += line;
       if (!scheduled) {
         scheduled = true;
-        setImmediate(flush);
+        setImmediate(handOver);
       }
     },
-  };
-  return dest;
+  } as DestinationStream;
 }
 export { watchParent } from './parent-watch.js';
 export { renderMetrics, sanitizePrefix, type MetricDef, type MetricSample, type MetricType } from './metrics.js';

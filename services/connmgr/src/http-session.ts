@@ -249,9 +249,9 @@ export class HttpSession implements ChunkSink {
           this.ctx.credits.add(this.s, body.length);
           return;
         }
+        // count the bytes first: add() may flush this very session at once (early flush)
         this.pendingBytes += body.length;
         if (this.pending) this.pending.push(body);
-        // count the bytes first: add() may flush this very session at once (early flush)
         else { this.pending = [body]; batcher.add(this); }
         if (this.pendingBytes >= CHUNK_FLUSH_BYTES) this.writePending();
         return;

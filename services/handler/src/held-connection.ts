@@ -162,7 +162,6 @@ export abstract class HeldConnection implements Subscriber {
     );
   }
 
-  /** Another session took over this id: forget everything, send nothing. */
   /**
    * grip.md §9.2 item 1: true when a channel's prev-id differs from the handler's last id for it
    * (when one is known); those last ids are forgotten so the refetch/retry starts clean.
@@ -183,6 +182,7 @@ export abstract class HeldConnection implements Subscriber {
     return conflict;
   }
 
+  /** Another session took over this id: forget everything, send nothing. */
   abandon(): void { this.release(); }
 
   /** The client's address (stats `conn` packets `peer-address`). */

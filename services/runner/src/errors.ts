@@ -24,7 +24,6 @@ export class NoPortsError extends Error {
   }
 }
 
-
 /**
  * A worker count the layout cannot honour: `--connmgr-workers` > 1 with an external
  * `condure_bin`, without the condure service, or without a TCP port to share.

@@ -67,7 +67,7 @@ const log = createLogger({ service: 'runner', level: logLevels.default, stream: 
 for (const w of cfg.warnings) log.warn({ code: w.code }, w.message);
 
 const sup = new Supervisor(topo.services, {
-  spawn: createSpawner((lines) => out.write(lines)),
+  spawn: createSpawner((lines) => out.write(lines), (fields, msg) => log.warn(fields, msg)),
   kill: killChild,
   log,
   pidFile: pidFiles,

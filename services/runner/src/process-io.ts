@@ -17,10 +17,10 @@ import type { ServiceSpec, Topology } from './topology.js';
  * Each child gets `PUSHPIN_RUNNER_PID` and a stdin pipe that reaches EOF when the
  * runner dies, so a service can notice a vanished runner.
  */
-export function createSpawner(writeLines: (text: string) => void): (spec: ServiceSpec) => ChildHandle {
+export function createSpawner(writeLines: (text: string) => void, warn: (fields: object, msg: string) => void): (spec: ServiceSpec) => ChildHandle {
   return (spec) => {
     // The child writes its log file itself (an fd of its own), rather than through the runner.
-    const fd = spec.logFile === undefined ? undefined : openLog(spec.logFile, writeLines);
+    const fd = spec.logFile === undefined ? undefined : openLog(spec.logFile, warn);
     const base = {
       detached: true,
       stdin: 'pipe',
@@ -53,11 +53,11 @@ export function createSpawner(writeLines: (text: string) => void): (spec: Servic
 }
 
 /** Opens a service's log file for appending; when that fails, says so and returns undefined (output is merged). */
-function openLog(file: string, writeLines: (text: string) => void): number | undefined {
+function openLog(file: string, warn: (fields: object, msg: string) => void): number | undefined {
   try {
     return fs.openSync(file, 'a');
   } catch (err) {
-    writeLines(`${JSON.stringify({ level: 40, time: Date.now(), service: 'runner', pid: process.pid, msg: `cannot open log file ${file} (${(err as Error).message}); merging its output` })}\n`);
+    warn({ file, err: (err as Error).message }, 'cannot open the service log file; merging its output into the runner\'s');
     return undefined;
   }
 }
@@ -109,13 +109,13 @@ export function findConfigFile(candidates: readonly string[]): string | undefine
   return candidates.find((c) => fs.existsSync(c));
 }
 
+const MAX_PARTIAL = 64 * 1024;
+
 /**
  * Calls `write` with every complete line `input` produces, as many at once as arrived
  * together (one call per chunk, not per line); an unterminated last line is completed with
  * a newline when the stream ends, or once it grows past 64 KiB without one.
  */
-const MAX_PARTIAL = 64 * 1024;
-
 export function forwardLines(input: Readable, write: (text: string) => void): void {
   let partial = '';
   input.setEncoding('utf8');

@@ -107,11 +107,12 @@ export function computeTopology(cfg: PushpinConfig, opts: TopologyOptions): Topo
   // instance suffixes: none for a single instance (Pushpin's names), `-1` … `-n` otherwise
   const suffixes = (n: number): string[] => (n === 1 ? [''] : Array.from({ length: n }, (_, i) => `-${i + 1}`));
   const zurlSuffixes = suffixes(zurls);
-  const zurlSets: string[] = zurls === 1 || !cfg.runner.services.includes('zurl') ? [] : [
-    `--set=proxy.zurl_out_specs=${zurlSuffixes.map((s) => ipc(`zurl-in${s}`)).join(',')}`,
-    `--set=proxy.zurl_out_stream_specs=${zurlSuffixes.map((s) => ipc(`zurl-in-stream${s}`)).join(',')}`,
-    `--set=proxy.zurl_in_specs=${zurlSuffixes.map((s) => ipc(`zurl-out${s}`)).join(',')}`,
-  ];
+  // `--set=proxy.<key>=<endpoint of every instance>` for each key (several workers of one tier)
+  const specSets = (sfxs: readonly string[], keys: ReadonlyArray<readonly [string, (sfx: string) => string]>): string[] =>
+    keys.map(([key, name]) => `--set=proxy.${key}=${sfxs.map((s) => ipc(name(s))).join(',')}`);
+  const zurlSets = zurls === 1 || !cfg.runner.services.includes('zurl') ? [] : specSets(zurlSuffixes, [
+    ['zurl_out_specs', (s) => `zurl-in${s}`], ['zurl_out_stream_specs', (s) => `zurl-in-stream${s}`], ['zurl_in_specs', (s) => `zurl-out${s}`],
+  ]);
 
   const connmgrs = Math.max(1, opts.connmgrWorkers ?? 1);
   if (connmgrs > 1) {
@@ -120,25 +121,22 @@ export function computeTopology(cfg: PushpinConfig, opts: TopologyOptions): Topo
   }
   const connmgrSuffixes = suffixes(connmgrs);
   // every proxy and the handler connect to each connection manager's own endpoints
-  const connmgrSets: string[] = connmgrs === 1 ? [] : [
-    `--set=proxy.condure_in_specs=${connmgrSuffixes.map((s) => ipc(`condure${s}-out`)).join(',')}`,
-    `--set=proxy.condure_in_stream_specs=${connmgrSuffixes.map((s) => ipc(`condure${s}-out-stream`)).join(',')}`,
-    `--set=proxy.condure_out_specs=${connmgrSuffixes.map((s) => ipc(`condure${s}-in`)).join(',')}`,
-  ];
+  const connmgrSets = connmgrs === 1 ? [] : specSets(connmgrSuffixes, [
+    ['condure_in_specs', (s) => `condure${s}-out`], ['condure_in_stream_specs', (s) => `condure${s}-out-stream`], ['condure_out_specs', (s) => `condure${s}-in`],
+  ]);
+  // client listeners, worked out once; with several workers only TCP ports are shared (SO_REUSEPORT)
+  // and a unix socket path, which cannot be, stays with the first worker
+  const listens = listenArgs(cfg, opts.port);
+  const sharedListens = listens.filter((l) => !l.includes(',local,'));
+  if (cfg.runner.services.includes('condure')) {
+    if (listens.length === 0) throw new NoPortsError('no server ports configured (set [runner] http_port, https_ports or local_ports, or use --port)');
+    if (connmgrs > 1 && sharedListens.length === 0) throw new WorkersError(`--connmgr-workers=${connmgrs} needs a TCP port to share ([runner] http_port or https_ports, or --port); unix-socket listeners (local_ports) cannot be shared`);
+  }
 
   const build = (name: ServiceName, sfx: string): { command: string[]; args: string[] } => {
     switch (name) {
       case 'condure': {
-        const listens = listenArgs(cfg, opts.port);
-        if (listens.length === 0) throw new NoPortsError('no server ports configured (set [runner] http_port, https_ports or local_ports, or use --port)');
-        const args = [`--log-level=${level(name)}`];
-        if (connmgrs === 1) args.push(...listens);
-        else {
-          // TCP ports are shared (SO_REUSEPORT); a unix socket path cannot be: the first worker has those
-          const tcp = listens.filter((l) => !l.includes(',local,'));
-          if (tcp.length === 0) throw new WorkersError(`--connmgr-workers=${connmgrs} needs a TCP port to share ([runner] http_port or https_ports, or --port); unix-socket listeners (local_ports) cannot be shared`);
-          args.push(...(sfx === connmgrSuffixes[0] ? listens : tcp));
-        }
+        const args = [`--log-level=${level(name)}`, ...(sfx === connmgrSuffixes[0] ? listens : sharedListens)];
         args.push(`--zclient-stream=${ipc(`condure${sfx}`)}`, `--buffer-size=${cfg.runner.clientBufferSize}`, `--stream-maxconn=${cfg.runner.clientMaxconn}`);
         if (cfg.runner.allowCompression) args.push('--compression');
         if (opts.port === undefined && cfg.runner.httpsPorts.length > 0) args.push(`--tls-identities-dir=${path.join(cfg.dir, 'runner', 'certs')}`);
