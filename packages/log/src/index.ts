@@ -43,8 +43,8 @@ export interface LoggerOptions {
 }
 
 /**
- * Creates a service's root logger: JSON lines to stdout (or `file`, appended
- * asynchronously, one write per event-loop turn), each with `service` and `pid`.
+ * Creates a service's root logger: JSON lines to stdout (or `file`), one write per event-loop
+ * turn (synchronous for a regular file, asynchronous otherwise), each with `service` and `pid`.
  * @throws LogLevelError for an invalid `level`; LogFileError when `file` cannot be opened.
  * @example const log = createLogger({ service: 'handler', level: 2 }); log.info({ port }, 'listening');
  */
@@ -53,8 +53,15 @@ export function createLogger(opts: LoggerOptions): Logger {
   if (opts.stream) return pino(options, opts.stream);
   // The file is opened here (start-up, once) so lines logged just before an early exit are kept.
   const fd = opts.file === undefined ? 1 : openAppend(opts.file);
-  const boom = pino.destination({ dest: fd, sync: false });
+  // A regular file takes the turn's lines with one write(2) on the main thread: cheaper than a
+  // thread-pool round trip per turn (two thread wake-ups). Pipes and terminals stay
+  // asynchronous, so a slow reader never stalls the event loop.
+  const boom = pino.destination({ dest: fd, sync: isRegularFile(fd) });
   return pino(options, perTurn(boom));
+}
+
+function isRegularFile(fd: number): boolean {
+  try { return fs.fstatSync(fd).isFile(); } catch { return false; }
 }
 
 function openAppend(file: string): number {

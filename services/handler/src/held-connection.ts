@@ -90,7 +90,10 @@ export abstract class HeldConnection implements Subscriber {
     }
     // these run inside the transport's receive loop: never let an exception escape into it
     session.onend = (reason) => this.guard('end', () => this.onSessionEnd(reason));
-    session.oncredit = () => this.guard('credit', () => this.onCredit());
+    // (the credit path runs once per delivery: no closure per call)
+    session.oncredit = () => {
+      try { this.onCredit(); } catch (err) { this.ctx.log.error({ cid: this.cid, err: String(err) }, 'held session: credit handling failed'); }
+    };
   }
 
   private guard(what: string, fn: () => void): void {

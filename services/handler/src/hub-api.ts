@@ -65,6 +65,11 @@ export interface HubStatsEvents {
  */
 export interface DeliveryLimiter {
   submit(bucket: string, weight: number, run: () => void): boolean;
+  /**
+   * Charges `weight` to `bucket` if it could all run now (nothing queued in the bucket and
+   * enough tokens): the caller then runs the actions itself, in order. False changes nothing.
+   */
+  tryCharge?(bucket: string, weight: number): boolean;
   /** The configured high-water mark, for the drop log line. */
   readonly hwm: number;
   close(): void;

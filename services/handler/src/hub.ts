@@ -131,9 +131,12 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
     }
     const f = item.formats;
     const prepared = new PreparedItem(item);
-    let receivers = 0;
-    let nResponse = 0, nStream = 0, nWs = 0, drops = 0;
-    const limiter = this.limiter;
+    // first pass: who gets the item and who only sees it skipped by filters, in order
+    const targets: Subscriber[] = [];
+    const subsOf: ChannelSub[] = [];
+    const skips: boolean[] = [];
+    let route: string | undefined;
+    let oneRoute = true;
     let ctx: FilterContext | undefined;
     for (const s of entry.subs) {
       switch (s.mode) {
@@ -143,35 +146,52 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
       }
       const cs = s.subs.get(item.channel);
       if (!cs) continue;
+      let skip = false;
       if (cs.filters.length) {
         ctx ??= { subMeta: s.meta, pubMeta: item.meta, channels: s.channelNames, prevIds: {} };
         ctx.subMeta = s.meta;
         ctx.channels = s.channelNames;
         if (applyDeliveryFilters(cs.filters, ctx) === 'drop') {
-          if (s.skipped) {
-            // through the limiter too, so prev-id tracking sees items in publish order
-            const skip = (): void => {
-              if (!entry.subs.has(s)) return;
-              try { s.skipped!(prepared, cs); } catch (err) { this.opts.log.warn({ err: String(err), channel: item.channel, cid: s.cid }, 'publish: skip handling failed'); }
-            };
-            if (limiter) limiter.submit(s.route ?? '', 1, skip);
-            else skip();
-          }
-          continue;
+          if (!s.skipped) continue;
+          skip = true;
         }
       }
-      if (limiter && !limiter.submit(s.route ?? '', 1, () => this.deliverLater(entry, s, prepared, cs))) {
+      const r = s.route ?? '';
+      if (route === undefined) route = r;
+      else if (r !== route) oneRoute = false;
+      targets.push(s);
+      subsOf.push(cs);
+      skips.push(skip);
+    }
+    const limiter = this.limiter;
+    // every action of the fan-out can run now: charge them at once and run them in order
+    const direct = !limiter || (oneRoute && targets.length > 0 && limiter.tryCharge !== undefined && limiter.tryCharge(route!, targets.length));
+    let receivers = 0;
+    let nResponse = 0, nStream = 0, nWs = 0, drops = 0;
+    for (let i = 0; i < targets.length; i++) {
+      const s = targets[i]!;
+      const cs = subsOf[i]!;
+      if (skips[i]) {
+        // through the limiter too, so prev-id tracking sees items in publish order
+        if (direct) { if (entry.subs.has(s)) this.skipTo(s, prepared, cs); }
+        else limiter!.submit(s.route ?? '', 1, () => { if (entry.subs.has(s)) this.skipTo(s, prepared, cs); });
+        continue;
+      }
+      if (direct) {
+        // an earlier delivery may have ended this session (e.g. a long-poll answered twice over)
+        if (!entry.subs.has(s)) continue;
+        this.deliverTo(s, prepared, cs);
+      } else if (!limiter!.submit(s.route ?? '', 1, () => this.deliverLater(entry, s, prepared, cs))) {
         if (drops++ === 0) {
-          const route = s.route ? ` for route ${s.route}` : '';
-          this.opts.log.warn({ channel: item.channel, cid: s.cid, hwm: limiter.hwm, ...(s.route ? { route: s.route } : {}) },
-            `exceeded publish hwm (${limiter.hwm})${route}, dropping message`);
+          const r = s.route ? ` for route ${s.route}` : '';
+          this.opts.log.warn({ channel: item.channel, cid: s.cid, hwm: limiter!.hwm, ...(s.route ? { route: s.route } : {}) },
+            `exceeded publish hwm (${limiter!.hwm})${r}, dropping message`);
         }
         this.emitDropped(item.channel, s.cid, 'hwm');
         continue;
       }
       receivers++;
       if (s.mode === 'stream') nStream++; else if (s.mode === 'response') nResponse++; else nWs++;
-      if (!limiter) this.deliverTo(s, prepared, cs);
     }
     if (drops > 1) this.opts.log.warn({ channel: item.channel, dropped: drops }, 'publish: deliveries dropped over the hwm');
     if (this.delivered.length) {
@@ -180,6 +200,10 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
       if (nWs) this.emitDelivered(item.channel, item.id, 'ws-message', nWs);
     }
     this.opts.log.debug({ channel: item.channel, receivers }, 'publish');
+  }
+
+  private skipTo(s: Subscriber, prepared: PreparedItem, cs: ChannelSub): void {
+    try { s.skipped!(prepared, cs); } catch (err) { this.opts.log.warn({ err: String(err), channel: prepared.item.channel, cid: s.cid }, 'publish: skip handling failed'); }
   }
 
   private deliverTo(s: Subscriber, prepared: PreparedItem, cs: ChannelSub): void {

@@ -60,6 +60,7 @@ interface Queued {
 type State = 'holding' | 'waiting' | 'fetching' | 'retry-wait' | 'closing';
 
 const EMPTY = Buffer.alloc(0);
+const NO_FILTERS: readonly string[] = [];
 
 export class StreamHold extends HeldConnection {
   readonly mode = 'stream' as const;
@@ -180,7 +181,7 @@ export class StreamHold extends HeldConnection {
       this.nextHop();
       return;
     }
-    if (this.batch) return; // already pumping (re-entered from an item's side effects)
+    if (this.batch || this.queue.length === 0) return; // nothing to send, or already pumping (re-entered from an item's side effects)
     const s = this.session;
     this.batch = { parts: [], segs: [], bytes: 0 };
     try {
@@ -234,7 +235,7 @@ export class StreamHold extends HeldConnection {
     }
     let content = f.content;
     let seg: Buffer | undefined;
-    const cf = contentFilterNames(sub.filters);
+    const cf = sub.filters.length ? contentFilterNames(sub.filters) : NO_FILTERS;
     if (cf.length) {
       try {
         content = applyContentFilters(cf, content, this.filterContext(item));

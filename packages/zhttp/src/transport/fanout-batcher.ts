@@ -47,7 +47,9 @@ export class FanoutBatcher {
       this.groups.push(g);
       open.set(bodySegment, g);
     }
-    if (last !== g.index) this.lastGroup.set(id, g.index);
+    // only sessions in a later group can ever be refused an earlier one: group 0 (the common
+    // single-body fan-out) needs no bookkeeping
+    if (g.index > 0 && last !== g.index) this.lastGroup.set(id, g.index);
     let list = g.byPeer.get(dest);
     if (!list) { list = []; g.byPeer.set(dest, list); }
     list.push({ id, seq });

@@ -78,6 +78,17 @@ export class PublishLimiter implements DeliveryLimiter {
     return true;
   }
 
+  tryCharge(bucket: string, weight: number): boolean {
+    if (this.closed) return false;
+    if (this.rate <= 0) return true;
+    const q = this.queues.get(bucket);
+    if (q && q.length > 0) return false;
+    this.refill();
+    if (this.tokens < weight) return false;
+    this.tokens -= weight;
+    return true;
+  }
+
   /** Runs one batch now (the timer calls this; tests may too). */
   processBatch(): void {
     this.timer = undefined;

@@ -1,0 +1,127 @@
+// message_rate / message_hwm: the limiter alone, and the hub fanning out through it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { PublishItem } from '@pushpin-ts/grip';
+import type { ChannelSub, PreparedItem, Subscriber } from '../src/hub.js';
+import { PublishLimiter } from '../src/inputs/publish-limiter.js';
+import { testCtx } from './helpers/fakes.js';
+
+/** A limiter on a fake clock (ms) that the test moves by hand. */
+function limiter(rate: number, hwm: number) {
+  const clock = { t: 1_000_000 };
+  const l = new PublishLimiter({ rate, hwm, intervalMs: 25, now: () => clock.t });
+  return { l, clock };
+}
+
+test('submit runs at once while tokens last, then queues in order; processBatch runs what the refill pays for', () => {
+  const { l, clock } = limiter(400, 0); // 400/s: a batch (25 ms) holds 10 tokens
+  const ran: number[] = [];
+  for (let i = 0; i < 15; i++) assert.equal(l.submit('', 1, () => ran.push(i)), true);
+  assert.deepEqual(ran, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(l.queued, 5);
+  clock.t += 5; // 2 tokens
+  l.processBatch();
+  assert.deepEqual(ran.slice(10), [10, 11]);
+  clock.t += 1000;
+  l.processBatch();
+  assert.deepEqual(ran.slice(10), [10, 11, 12, 13, 14]);
+  assert.equal(l.queued, 0);
+  l.close();
+});
+
+test('hwm: a bucket holding hwm queued actions refuses more; other buckets are unaffected', () => {
+  const { l } = limiter(40, 3); // one token per batch
+  const ran: string[] = [];
+  assert.equal(l.submit('a', 1, () => ran.push('a0')), true); // runs (the first token)
+  for (let i = 1; i <= 3; i++) assert.equal(l.submit('a', 1, () => ran.push(`a${i}`)), true);
+  assert.equal(l.submit('a', 1, () => ran.push('a4')), false);
+  assert.equal(l.submit('b', 1, () => ran.push('b0')), true);
+  assert.deepEqual(ran, ['a0']);
+  assert.equal(l.queued, 4);
+  l.close();
+});
+
+test('tryCharge takes the whole weight only when it can all run now, and never jumps a queue', () => {
+  const { l, clock } = limiter(400, 0); // 10 tokens
+  assert.equal(l.tryCharge('', 11), false, 'more than the tokens');
+  assert.equal(l.tryCharge('', 10), true);
+  assert.equal(l.tryCharge('', 1), false, 'no tokens left');
+  const ran: number[] = [];
+  l.submit('', 1, () => ran.push(1)); // queues
+  clock.t += 1000; // plenty of tokens now, but the bucket has a queue
+  assert.equal(l.tryCharge('', 1), false);
+  assert.equal(l.tryCharge('other', 1), true, 'another bucket is free');
+  l.processBatch();
+  assert.deepEqual(ran, [1]);
+  assert.equal(l.tryCharge('', 1), true);
+  l.close();
+  assert.equal(l.tryCharge('', 1), false, 'closed');
+  const unlimited = new PublishLimiter({ rate: 0, hwm: 0 });
+  assert.equal(unlimited.tryCharge('', 1e9), true);
+});
+
+class Rec implements Subscriber {
+  readonly subs = new Map<string, ChannelSub>();
+  readonly channelNames = new Set<string>(['ch']);
+  readonly meta = {};
+  readonly mode = 'stream' as const;
+  constructor(readonly cid: string, readonly log: string[]) { this.subs.set('ch', { channel: 'ch', filters: [] }); }
+  deliver(p: PreparedItem): void { this.log.push(`${this.cid}:${p.item.formats.httpStream!.content.toString()}`); }
+}
+
+const item = (text: string): PublishItem => ({
+  channel: 'ch', meta: {}, noSeq: false, formats: { httpStream: { action: 'send', content: Buffer.from(text) } },
+});
+
+function hubWith(rate: number, hwm: number, n: number) {
+  const { hub } = testCtx();
+  const { l, clock } = limiter(rate, hwm);
+  hub.setLimiter(l);
+  const log: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = new Rec(`s${i}`, log);
+    hub.addConnection(s);
+    hub.subscribe(s, 'ch');
+  }
+  return { hub, l, clock, log };
+}
+
+test('hub: a fan-out the tokens cover is charged once and delivered at once, in subscription order', () => {
+  const { hub, l, log } = hubWith(1_000_000, 0, 50);
+  hub.publish([item('x')]);
+  assert.equal(log.length, 50);
+  assert.deepEqual(log.slice(0, 3), ['s0:x', 's1:x', 's2:x']);
+  assert.equal(l.queued, 0);
+  assert.equal(l.tryCharge('', 25_000 - 50), true, 'exactly 50 tokens were taken');
+  assert.equal(l.tryCharge('', 1), false);
+  l.close();
+});
+
+test('hub: a fan-out larger than the tokens runs what they cover and queues the rest, then items stay in order', () => {
+  const { hub, l, clock, log } = hubWith(400, 0, 25); // 10 tokens per batch
+  hub.publish([item('a'), item('b')]);
+  assert.deepEqual(log, Array.from({ length: 10 }, (_, i) => `s${i}:a`));
+  assert.equal(l.queued, 40);
+  clock.t += 10_000;
+  l.processBatch();
+  assert.equal(log.length, 20);
+  assert.deepEqual(log.slice(10), Array.from({ length: 10 }, (_, i) => `s${i + 10}:a`));
+  while (l.queued > 0) { clock.t += 10_000; l.processBatch(); }
+  assert.equal(log.length, 50);
+  // every subscriber got a before b
+  for (let i = 0; i < 25; i++) assert.ok(log.indexOf(`s${i}:a`) < log.indexOf(`s${i}:b`), `s${i}`);
+  l.close();
+});
+
+test('hub: deliveries over the hwm are dropped and reported, the rest still arrive', () => {
+  const { hub, l, clock, log } = hubWith(40, 5, 10); // 1 token per batch, 5 may queue
+  const dropped: string[] = [];
+  hub.onDropped((_ch, cid, reason) => dropped.push(`${cid}:${reason}`));
+  hub.publish([item('x')]);
+  assert.deepEqual(log, ['s0:x']);
+  assert.equal(l.queued, 5);
+  assert.deepEqual(dropped, ['s6:hwm', 's7:hwm', 's8:hwm', 's9:hwm']);
+  while (l.queued > 0) { clock.t += 1000; l.processBatch(); }
+  assert.deepEqual(log, ['s0:x', 's1:x', 's2:x', 's3:x', 's4:x', 's5:x']);
+  l.close();
+});
