@@ -2,33 +2,59 @@ import { InvalidDataError, InvalidKeyError, InvalidLengthError, UnexpectedEndErr
 import type { TnMap, TnValue } from './value.js';
 
 const COLON = 0x3a;
+const COMMA = 0x2c;
+const MINUS = 0x2d;
+const DIGIT_0 = 0x30;
 const MAX_LENGTH_DIGITS = 10;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-interface Cursor { value: TnValue; next: number }
+// The decoder is a set of plain recursive functions sharing one read position. Decoding
+// never calls user code, so nothing can re-enter it while `pos` is in use; `decode` resets
+// it on every call. Nothing is allocated apart from the decoded values themselves.
+let pos = 0;
 
-function parseLength(buf: Buffer, start: number, end: number): { length: number; payload: number } {
+/**
+ * Reads the `<digits>:` head at `pos` and checks that the payload and its tag fit before
+ * `end`. Returns the payload length and leaves `pos` at the first payload byte.
+ */
+function readLength(buf: Buffer, end: number): number {
+  const start = pos;
   let i = start;
   let length = 0;
-  while (i < end) {
+  for (;;) {
+    if (i >= end) throw new UnexpectedEndError(start === end ? 'unexpected end of input' : `missing ':' after length at offset ${start}`);
     const c = buf[i]!;
     if (c === COLON) break;
-    if (c < 0x30 || c > 0x39) throw new InvalidLengthError(`non-digit in length prefix at offset ${i}`);
+    if (c < DIGIT_0 || c > 0x39) throw new InvalidLengthError(`non-digit in length prefix at offset ${i}`);
     if (i - start >= MAX_LENGTH_DIGITS) throw new InvalidLengthError(`length prefix too long at offset ${start}`);
-    length = length * 10 + (c - 0x30);
+    length = length * 10 + (c - DIGIT_0);
     i++;
   }
-  if (i >= end) throw new UnexpectedEndError(start === end ? 'unexpected end of input' : `missing ':' after length at offset ${start}`);
   if (i === start) throw new InvalidLengthError(`empty length prefix at offset ${start}`);
   const payload = i + 1;
   if (payload + length + 1 > end) throw new UnexpectedEndError(`payload of ${length} bytes at offset ${payload} runs past the end`);
-  return { length, payload };
+  pos = payload;
+  return length;
 }
 
-function parseInt64(text: string): number | bigint {
-  if (!/^-?[0-9]+$/.test(text)) throw new InvalidDataError(`invalid integer ${JSON.stringify(text.slice(0, 40))}`);
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : BigInt(text);
+/** `-?[0-9]+`; values outside the safe integer range become bigint. */
+function parseInt64(buf: Buffer, start: number, end: number): number | bigint {
+  let i = start;
+  if (i < end && buf[i] === MINUS) i++;
+  const digits = i;
+  let n = 0;
+  for (; i < end; i++) {
+    const d = buf[i]! - DIGIT_0;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  if (i !== end || i === digits) {
+    throw new InvalidDataError(`invalid integer ${JSON.stringify(buf.toString('latin1', start, end).slice(0, 40))}`);
+  }
+  // Exact while the value is a safe integer; past that the sum only rounds upwards, so the
+  // comparison still tells the two ranges apart.
+  if (n <= Number.MAX_SAFE_INTEGER) return digits === start ? n : -n;
+  return BigInt(buf.toString('latin1', start, end));
 }
 
 function parseFloatStrict(text: string): number {
@@ -36,54 +62,98 @@ function parseFloatStrict(text: string): number {
   return Number(text);
 }
 
-function decodeAt(buf: Buffer, start: number, end: number): Cursor {
-  const { length, payload } = parseLength(buf, start, end);
+function parseBool(buf: Buffer, start: number, end: number): boolean {
+  const n = end - start;
+  if (n === 4 && buf[start] === 0x74 && buf[start + 1] === 0x72 && buf[start + 2] === 0x75 && buf[start + 3] === 0x65) return true;
+  if (n === 5 && buf[start] === 0x66 && buf[start + 1] === 0x61 && buf[start + 2] === 0x6c && buf[start + 3] === 0x73 && buf[start + 4] === 0x65) return false;
+  throw new InvalidDataError(`invalid boolean ${JSON.stringify(buf.toString('latin1', start, end).slice(0, 40))}`);
+}
+
+/** Decodes the value at `pos` (which must lie before `end`) and leaves `pos` just after it. */
+function decodeValue(buf: Buffer, end: number): TnValue {
+  const length = readLength(buf, end);
+  const payload = pos;
   const pend = payload + length;
   const tag = buf[pend];
-  const next = pend + 1;
+  pos = pend + 1;
   switch (tag) {
-    case 0x2c: // ,
-      return { value: buf.subarray(payload, pend), next };
+    case COMMA:
+      return buf.subarray(payload, pend);
     case 0x23: // #
-      return { value: parseInt64(buf.toString('latin1', payload, pend)), next };
+      return parseInt64(buf, payload, pend);
     case 0x5e: // ^
-      return { value: parseFloatStrict(buf.toString('latin1', payload, pend)), next };
-    case 0x21: { // !
-      const t = buf.toString('latin1', payload, pend);
-      if (t === 'true') return { value: true, next };
-      if (t === 'false') return { value: false, next };
-      throw new InvalidDataError(`invalid boolean ${JSON.stringify(t.slice(0, 40))}`);
-    }
+      return parseFloatStrict(buf.toString('latin1', payload, pend));
+    case 0x21: // !
+      return parseBool(buf, payload, pend);
     case 0x7e: // ~ (a non-empty payload is tolerated, as Pushpin's C++ parser does)
-      return { value: null, next };
+      return null;
     case 0x5d: { // ]
       const list: TnValue[] = [];
-      let i = payload;
-      while (i < pend) {
-        const c = decodeAt(buf, i, pend);
-        list.push(c.value);
-        i = c.next;
-      }
-      return { value: list, next };
+      pos = payload;
+      while (pos < pend) list.push(decodeValue(buf, pend));
+      pos = pend + 1;
+      return list;
     }
     case 0x7d: { // }
       const map: TnMap = Object.create(null) as TnMap;
-      let i = payload;
-      while (i < pend) {
-        const k = decodeAt(buf, i, pend);
-        if (!Buffer.isBuffer(k.value)) throw new InvalidKeyError(`map key at offset ${i} is not a byte string`);
-        let key: string;
-        try { key = utf8.decode(k.value); } catch { throw new InvalidKeyError(`map key at offset ${i} is not valid UTF-8`); }
-        if (k.next >= pend) throw new UnexpectedEndError(`map key ${JSON.stringify(key)} has no value`);
-        const v = decodeAt(buf, k.next, pend);
-        map[key] = v.value;
-        i = v.next;
+      pos = payload;
+      while (pos < pend) {
+        const key = decodeKey(buf, pend);
+        if (pos >= pend) throw new UnexpectedEndError(`map key ${JSON.stringify(key)} has no value`);
+        map[key] = decodeValue(buf, pend);
       }
-      return { value: map, next };
+      pos = pend + 1;
+      return map;
     }
     default:
       throw new UnknownTagError(`unknown tag ${tag === undefined ? 'EOF' : JSON.stringify(String.fromCharCode(tag))} at offset ${pend}`);
   }
+}
+
+// Map keys repeat from packet to packet ("from", "id", "seq", ...). A small direct-mapped
+// cache of recent ASCII keys returns the same string again, so a repeated key costs a hash and
+// a compare instead of a new string. It only ever holds strings equal to the bytes they were
+// made from, so it cannot change a result.
+const KEY_CACHE_SIZE = 256; // power of two
+const MAX_CACHED_KEY = 32;
+const keyCache: string[] = new Array<string>(KEY_CACHE_SIZE).fill('');
+
+/** Decodes the map key at `pos`: a byte string holding UTF-8, returned as a JS string. */
+function decodeKey(buf: Buffer, end: number): string {
+  const start = pos;
+  const length = readLength(buf, end);
+  const payload = pos;
+  const pend = payload + length;
+  if (buf[pend] !== COMMA) {
+    // Not a byte string: decode it as a value first so that malformed keys report the same
+    // error as any other value, then reject it.
+    pos = start;
+    decodeValue(buf, end);
+    throw new InvalidKeyError(`map key at offset ${start} is not a byte string`);
+  }
+  pos = pend + 1;
+  let hash = length;
+  let high = 0;
+  for (let i = payload; i < pend; i++) {
+    const c = buf[i]!;
+    high |= c;
+    hash = (Math.imul(hash, 31) + c) | 0;
+  }
+  if (high >= 0x80) {
+    // Not ASCII: strict UTF-8 (this also drops a leading BOM, as TextDecoder does).
+    try { return utf8.decode(buf.subarray(payload, pend)); } catch { throw new InvalidKeyError(`map key at offset ${start} is not valid UTF-8`); }
+  }
+  if (length > MAX_CACHED_KEY) return buf.toString('latin1', payload, pend);
+  const slot = (hash ^ (hash >>> 11)) & (KEY_CACHE_SIZE - 1);
+  const cached = keyCache[slot]!;
+  if (cached.length === length) {
+    let i = 0;
+    while (i < length && cached.charCodeAt(i) === buf[payload + i]) i++;
+    if (i === length) return cached;
+  }
+  const key = buf.toString('latin1', payload, pend);
+  keyCache[slot] = key;
+  return key;
 }
 
 /**
@@ -94,7 +164,8 @@ function decodeAt(buf: Buffer, start: number, end: number): Cursor {
  */
 export function decode(input: Uint8Array): TnValue {
   const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  return decodeAt(buf, 0, buf.length).value;
+  pos = 0;
+  return decodeValue(buf, buf.length);
 }
 
 /**

@@ -1,4 +1,4 @@
-export { encode } from './encode.js';
+export { encode, encodeWithPrefix } from './encode.js';
 export { decode, decodeMap } from './decode.js';
 export { TnFloat, type TnMap, type TnValue } from './value.js';
 export * from './errors.js';

@@ -1,4 +1,4 @@
-import { decodeMap, encode, TnetstringError, type TnMap, type TnValue } from '@pushpin-ts/tnetstring';
+import { decodeMap, encodeWithPrefix, TnetstringError, type TnMap, type TnValue } from '@pushpin-ts/tnetstring';
 import { ZhttpFormatError } from '../errors.js';
 import { PACKET_TYPES, type Header, type MultiId, type Packet, type PacketType } from './packet.js';
 
@@ -165,7 +165,7 @@ export function encodePacket(p: Packet): Buffer {
   if (p.followRedirects) m['follow-redirects'] = true;
   if (p.routerResp) m['router-resp'] = true;
   if (p.userData !== undefined) m['user-data'] = p.userData;
-  return Buffer.concat([TBUF, encode(m)]);
+  return encodeWithPrefix(TBUF, m);
 }
 
 /** Builds a PUB frame: `<dest> ` + payload. */

@@ -13,7 +13,7 @@
  * Packets from the proxy's stats socket (`ingest`) are re-emitted as the handler's own.
  */
 
-import { encode, type TnValue } from '@pushpin-ts/tnetstring';
+import { encodeWithPrefix, type TnValue } from '@pushpin-ts/tnetstring';
 
 export type StatsFormat = 'tnetstring' | 'json';
 export type StatsFields = Record<string, string | number | boolean>;
@@ -27,7 +27,7 @@ export function encodeStatsPacket(type: string, fields: StatsFields, format: Sta
   const sorted: Record<string, TnValue> = {};
   for (const k of Object.keys(fields).sort()) sorted[k] = fields[k];
   if (format === 'json') return Buffer.from(`${type} J${JSON.stringify(sorted)}`, 'utf8');
-  return Buffer.concat([Buffer.from(`${type} T`, 'latin1'), encode(sorted)]);
+  return encodeWithPrefix(Buffer.from(`${type} T`, 'latin1'), sorted);
 }
 
 export interface StatsOptions {
