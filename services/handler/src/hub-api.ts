@@ -70,6 +70,8 @@ export interface DeliveryLimiter {
    * enough tokens): the caller then runs the actions itself, in order. False changes nothing.
    */
   tryCharge?(bucket: string, weight: number): boolean;
+  /** Whether `weight` deliveries may wait in `bucket` as one action (one batch holds them, under the hwm). */
+  canQueueWhole?(bucket: string, weight: number): boolean;
   /** The configured high-water mark, for the drop log line. */
   readonly hwm: number;
   close(): void;

@@ -168,16 +168,23 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
     const direct = !limiter || (oneRoute && targets.length > 0 && limiter.tryCharge !== undefined && limiter.tryCharge(route!, targets.length));
     let receivers = 0;
     let nResponse = 0, nStream = 0, nWs = 0, drops = 0;
+    // the whole fan-out waits for the next batch as one action (not one closure per subscriber)
+    const whole = !direct && oneRoute && targets.length > 1 && limiter!.canQueueWhole !== undefined
+      && limiter!.canQueueWhole(route!, targets.length)
+      && limiter!.submit(route!, targets.length, () => this.deliverAll(entry, prepared, targets, subsOf, skips));
     for (let i = 0; i < targets.length; i++) {
       const s = targets[i]!;
       const cs = subsOf[i]!;
       if (skips[i]) {
         // through the limiter too, so prev-id tracking sees items in publish order
+        if (whole) continue;
         if (direct) { if (entry.subs.has(s)) this.skipTo(s, prepared, cs); }
         else limiter!.submit(s.route ?? '', 1, () => { if (entry.subs.has(s)) this.skipTo(s, prepared, cs); });
         continue;
       }
-      if (direct) {
+      if (whole) {
+        // queued with the rest
+      } else if (direct) {
         // an earlier delivery may have ended this session (e.g. a long-poll answered twice over)
         if (!entry.subs.has(s)) continue;
         this.deliverTo(s, prepared, cs);
@@ -200,6 +207,15 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
       if (nWs) this.emitDelivered(item.channel, item.id, 'ws-message', nWs);
     }
     this.opts.log.debug({ channel: item.channel, receivers }, 'publish');
+  }
+
+  /** A fan-out that waited for its batch: each subscriber still on the channel gets it, in order. */
+  private deliverAll(entry: ChannelEntry, prepared: PreparedItem, targets: Subscriber[], subsOf: ChannelSub[], skips: boolean[]): void {
+    for (let i = 0; i < targets.length; i++) {
+      const s = targets[i]!;
+      if (skips[i]) { if (entry.subs.has(s)) this.skipTo(s, prepared, subsOf[i]!); }
+      else this.deliverLater(entry, s, prepared, subsOf[i]!);
+    }
   }
 
   private skipTo(s: Subscriber, prepared: PreparedItem, cs: ChannelSub): void {

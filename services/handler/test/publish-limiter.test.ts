@@ -125,3 +125,78 @@ test('hub: deliveries over the hwm are dropped and reported, the rest still arri
   assert.deepEqual(log, ['s0:x', 's1:x', 's2:x', 's3:x', 's4:x', 's5:x']);
   l.close();
 });
+
+/** A limiter whose event-loop turns the test ends by hand. */
+function turnLimiter(rate: number, hwm: number) {
+  const clock = { t: 1_000_000 };
+  const ends: Array<() => void> = [];
+  const l = new PublishLimiter({ rate, hwm, intervalMs: 25, now: () => clock.t, endOfTurn: (fn) => ends.push(fn) });
+  const endTurn = (): void => { for (const fn of ends.splice(0)) fn(); };
+  return { l, clock, endTurn };
+}
+
+test('batches stay intervalMs apart under load, but an idle limiter runs at once', () => {
+  const { l, clock, endTurn } = turnLimiter(1_000_000, 0);
+  const ran: string[] = [];
+  l.submit('', 1, () => ran.push('a'));
+  l.submit('', 1, () => ran.push('b')); // same turn: same run
+  assert.deepEqual(ran, ['a', 'b']);
+  endTurn();
+  clock.t += 10; // 10 ms after that run: waits for the next batch
+  assert.equal(l.tryCharge('', 1), false);
+  l.submit('', 1, () => ran.push('c'));
+  l.submit('', 1, () => ran.push('d'));
+  assert.deepEqual(ran, ['a', 'b']);
+  assert.equal(l.queued, 2);
+  clock.t += 15;
+  l.processBatch();
+  assert.deepEqual(ran, ['a', 'b', 'c', 'd']);
+  endTurn();
+  clock.t += 24; // the batch just ran: still too soon
+  l.submit('', 1, () => ran.push('e'));
+  assert.equal(l.queued, 1);
+  clock.t += 1;
+  l.processBatch();
+  endTurn();
+  clock.t += 100; // quiet for long: at once again
+  assert.equal(l.tryCharge('', 1), true);
+  l.submit('', 1, () => ran.push('f'));
+  assert.deepEqual(ran, ['a', 'b', 'c', 'd', 'e', 'f']);
+  l.close();
+});
+
+test('the high-water mark counts queued deliveries (action weights), not actions', () => {
+  const { l, clock, endTurn } = turnLimiter(1_000_000, 10);
+  l.submit('', 1, () => undefined);
+  endTurn();
+  clock.t += 1;
+  assert.equal(l.canQueueWhole('', 10), true);
+  assert.equal(l.submit('', 6, () => undefined), true);
+  assert.equal(l.canQueueWhole('', 5), false);
+  assert.equal(l.submit('', 5, () => undefined), false);
+  assert.equal(l.submit('', 4, () => undefined), true);
+  assert.equal(l.submit('', 1, () => undefined), false);
+  assert.equal(l.canQueueWhole('', 25_001), false, 'more than one batch holds');
+  l.close();
+});
+
+test('hub: a fan-out arriving right after a batch waits as one action and reaches every subscriber in order', () => {
+  const { hub } = testCtx();
+  const { l, clock, endTurn } = turnLimiter(1_000_000, 0);
+  hub.setLimiter(l);
+  const log: string[] = [];
+  const subs = Array.from({ length: 5 }, (_, i) => new Rec(`s${i}`, log));
+  for (const s of subs) { hub.addConnection(s); hub.subscribe(s, 'ch'); }
+  hub.publish([item('1')]);
+  assert.equal(log.length, 5);
+  endTurn();
+  clock.t += 5;
+  hub.publish([item('2'), item('3')]);
+  assert.equal(log.length, 5, 'waiting for the batch');
+  assert.equal(l.queued, 2, 'one action per item, not per subscriber');
+  hub.removeConnection(subs[4]!); // leaves meanwhile: gets nothing more
+  clock.t += 20;
+  l.processBatch();
+  assert.deepEqual(log.slice(5), ['s0:2', 's1:2', 's2:2', 's3:2', 's0:3', 's1:3', 's2:3', 's3:3']);
+  l.close();
+});

@@ -2,7 +2,7 @@
  * `message_rate` / `message_hwm` (publish.md §5): every (item × subscriber) delivery is one
  * action of weight 1 (or more with `message_block_size`). Actions run at most `rate` per
  * second, in batches at least `intervalMs` apart, round-robin across buckets (routes); a
- * bucket holding `hwm` queued actions refuses more (the caller drops and logs).
+ * bucket holding `hwm` queued deliveries refuses more (the caller drops and logs).
  */
 
 import type { DeliveryLimiter } from '../hub-api.js';
@@ -10,38 +10,52 @@ import type { DeliveryLimiter } from '../hub-api.js';
 export interface PublishLimiterOptions {
   /** Actions per second; <= 0 means unlimited (every action runs at once, nothing queues). */
   rate: number;
-  /** Max queued actions per bucket; <= 0 means no limit. */
+  /** Max queued deliveries (action weight) per bucket; <= 0 means no limit. */
   hwm: number;
   /** Minimum time between batches (ms); default 25. */
   intervalMs?: number;
   /** Clock (ms); default Date.now. */
   now?: () => number;
+  /** Runs a callback at the end of the current event-loop turn; default setImmediate. */
+  endOfTurn?: (fn: () => void) => void;
   /** Called when a queued action throws. */
   onError?: (err: unknown) => void;
 }
 
 interface Action { weight: number; run: () => void }
+interface Bucket { actions: Action[]; weight: number }
 
 /**
  * A token bucket refilled at `rate`/s holding at most one batch (`rate × intervalMs`, at
- * least 1). An action runs synchronously when its bucket has nothing queued and tokens are
- * available, otherwise it queues (order is kept per bucket).
+ * least 1). An action runs synchronously when its bucket has nothing queued, tokens are
+ * available and no batch ran during the last `intervalMs` (actions of the same event-loop turn
+ * as a run belong to it); otherwise it queues (order is kept per bucket) for the next batch.
+ * Pushpin always waits for the next batch; running at once when idle keeps its batching under
+ * load (a session then takes the items of several publishes in one write) without its
+ * latency when idle.
  * @example const l = new PublishLimiter({ rate: 2500, hwm: 25000 }); l.submit('', 1, () => send());
  */
 export class PublishLimiter implements DeliveryLimiter {
   readonly rate: number;
   readonly hwm: number;
+  /** Tokens one batch can spend. */
+  readonly cap: number;
   private readonly intervalMs: number;
   private readonly now: () => number;
-  private readonly cap: number;
+  private readonly endOfTurn: (fn: () => void) => void;
   private tokens: number;
   private last: number;
-  private readonly queues = new Map<string, Action[]>();
+  private readonly queues = new Map<string, Bucket>();
   /** Buckets with queued actions, in round-robin order. */
   private ring: string[] = [];
   private next = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Immediate runs are allowed until the end of the current event-loop turn. */
+  private turnOpen = false;
+  /** When actions last ran (an immediate turn or a batch), on `now`'s clock. */
+  private lastRun = Number.NEGATIVE_INFINITY;
+  private readonly closeTurn = (): void => { this.turnOpen = false; };
   /** Actions queued right now (all buckets). */
   queued = 0;
 
@@ -50,6 +64,7 @@ export class PublishLimiter implements DeliveryLimiter {
     this.hwm = o.hwm;
     this.intervalMs = Math.max(1, o.intervalMs ?? 25);
     this.now = o.now ?? Date.now;
+    this.endOfTurn = o.endOfTurn ?? ((fn) => { setImmediate(fn); });
     this.cap = Math.max(1, (this.rate * this.intervalMs) / 1000);
     this.tokens = this.cap;
     this.last = this.now();
@@ -61,18 +76,19 @@ export class PublishLimiter implements DeliveryLimiter {
     if (this.closed) return false;
     if (this.rate <= 0) { run(); return true; }
     let q = this.queues.get(bucket);
-    if (!q || q.length === 0) {
+    if (!q || q.actions.length === 0) {
       this.refill();
-      if (this.tokens >= weight || (this.tokens >= this.cap && weight > this.cap)) {
+      if ((this.tokens >= weight || (this.tokens >= this.cap && weight > this.cap)) && this.mayRunNow()) {
         this.tokens -= weight;
         run();
         return true;
       }
     }
-    if (this.hwm > 0 && q !== undefined && q.length >= this.hwm) return false;
-    if (!q) { q = []; this.queues.set(bucket, q); }
-    if (q.length === 0) this.ring.push(bucket);
-    q.push({ weight, run });
+    if (!this.hasRoom(q, weight)) return false;
+    if (!q) { q = { actions: [], weight: 0 }; this.queues.set(bucket, q); }
+    if (q.actions.length === 0) this.ring.push(bucket);
+    q.actions.push({ weight, run });
+    q.weight += weight;
     this.queued++;
     this.schedule();
     return true;
@@ -82,11 +98,19 @@ export class PublishLimiter implements DeliveryLimiter {
     if (this.closed) return false;
     if (this.rate <= 0) return true;
     const q = this.queues.get(bucket);
-    if (q && q.length > 0) return false;
+    if (q && q.actions.length > 0) return false;
     this.refill();
-    if (this.tokens < weight) return false;
+    if (this.tokens < weight || !this.mayRunNow()) return false;
     this.tokens -= weight;
     return true;
+  }
+
+  /**
+   * Whether `weight` deliveries could wait in `bucket` as one action: it fits one batch and
+   * the bucket's high-water mark.
+   */
+  canQueueWhole(bucket: string, weight: number): boolean {
+    return this.rate > 0 && weight <= this.cap && this.hasRoom(this.queues.get(bucket), weight);
   }
 
   /** Runs one batch now (the timer calls this; tests may too). */
@@ -94,17 +118,19 @@ export class PublishLimiter implements DeliveryLimiter {
     this.timer = undefined;
     if (this.closed) return;
     this.refill();
+    if (this.ring.length > 0) this.lastRun = this.now();
     while (this.ring.length > 0) {
       if (this.next >= this.ring.length) this.next = 0;
       const key = this.ring[this.next]!;
       const q = this.queues.get(key)!;
-      const a = q[0]!;
+      const a = q.actions[0]!;
       // an action heavier than a full batch still runs once the bucket is full
       if (this.tokens < a.weight && !(this.tokens >= this.cap && a.weight > this.cap)) break;
       this.tokens -= a.weight;
-      q.shift();
+      q.actions.shift();
+      q.weight -= a.weight;
       this.queued--;
-      if (q.length === 0) {
+      if (q.actions.length === 0) {
         this.ring.splice(this.next, 1);
         this.queues.delete(key);
       } else {
@@ -124,6 +150,24 @@ export class PublishLimiter implements DeliveryLimiter {
     this.queued = 0;
   }
 
+  private hasRoom(q: Bucket | undefined, weight: number): boolean {
+    return this.hwm <= 0 || q === undefined || q.weight + weight <= this.hwm;
+  }
+
+  /**
+   * Whether actions may run right away: the last run was at least one interval ago (or it
+   * was in this same event-loop turn).
+   */
+  private mayRunNow(): boolean {
+    if (this.turnOpen) return true;
+    const t = this.now();
+    if (t - this.lastRun < this.intervalMs) return false;
+    this.lastRun = t;
+    this.turnOpen = true;
+    this.endOfTurn(this.closeTurn);
+    return true;
+  }
+
   private refill(): void {
     const t = this.now();
     if (t > this.last) {
@@ -134,7 +178,9 @@ export class PublishLimiter implements DeliveryLimiter {
 
   private schedule(): void {
     if (this.timer || this.closed) return;
-    this.timer = setTimeout(() => this.processBatch(), this.intervalMs);
+    // the next batch is due one interval after the last run
+    const wait = Math.min(this.intervalMs, Math.max(1, this.lastRun + this.intervalMs - this.now()));
+    this.timer = setTimeout(() => this.processBatch(), wait);
     this.timer.unref?.();
   }
 }
