@@ -141,7 +141,7 @@ interface Client {
   pongs: Buffer[];
 }
 
-function connect(path: string, headers: Record<string, string> = {}): Promise<Client> {
+function connect(path: string, headers: Record<string, string> = {}, handshakeMs = 10_000): Promise<Client> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${r.httpPort}${path}`, { headers });
     const queue: Msg[] = [];
@@ -160,6 +160,10 @@ function connect(path: string, headers: Record<string, string> = {}): Promise<Cl
         await new Promise<void>((res) => { waiters.push(res); setTimeout(res, 50); });
       }
     };
+    // a handshake that never completes fails this test, not the whole file at its timeout
+    const handshake = setTimeout(() => { ws.terminate(); reject(new Error(`WebSocket ${path}: no handshake answer within ${handshakeMs} ms`)); }, handshakeMs);
+    ws.once('open', () => clearTimeout(handshake));
+    ws.once('close', () => clearTimeout(handshake));
     ws.once('open', () => resolve({
       ws, queue, pongs,
       async next(ms = 3000) {
@@ -380,7 +384,7 @@ test('a request that cannot reach the backend is retried; the session survives',
 
 test('Keep-Alive-Interval (raised to 20 s): empty polls while idle; an empty OPEN answer re-sends OPEN', { timeout: 40000 }, async () => {
   const t0 = Date.now();
-  const slow = connect('/woh/slowopen');
+  const slow = connect('/woh/slowopen', {}, 35_000); // answered only after a keep-alive interval
   const c = await connect('/woh/echo?ka=1');
   const cid = String(hits.filter((h) => h.path === '/woh/echo').at(-1)!.headers['connection-id']);
   await until(() => hitsFor(cid).length >= 2, 25000, 'keep-alive poll');
@@ -514,7 +518,7 @@ test('garbage on the ws-control sockets is ignored by proxy and handler', async 
   const run = `${r.dir}/run`;
   // the proxy's PULL (handler → proxy) and the handler's PULL (proxy → handler)
   for (const name of ['pushpin-ws-control-in', 'pushpin-ws-control-out']) {
-    const push = new zmq.Push({ linger: 0 });
+    const push = new zmq.Push({ linger: 0, sendTimeout: 3000 });
     push.connect(`ipc://${run}/${name}`);
     await push.send('garbage');
     await push.send(tnEncode({ from: 'x', items: [{ cid: 'nope', type: 'send', message: 'hi' }, { type: 'close' }, 'str'] }));

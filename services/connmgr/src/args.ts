@@ -28,6 +28,12 @@ export interface ConnmgrArgs {
    * runner's `--connmgr-workers`). Default: exclusive ports, a second bind fails.
    */
   reusePort: boolean;
+  /**
+   * `--responder-wait=<ms>` (bind mode): clients are taken once a ZHTTP responder (proxy,
+   * handler) has connected, plus a short grace, or after this long in any case; 0 takes
+   * clients at once. Default 3000.
+   */
+  responderWaitMs: number;
   /** Options we accept for compatibility but do not act on (reported as a warning). */
   ignored: string[];
   help: boolean;
@@ -35,7 +41,7 @@ export interface ConnmgrArgs {
 
 const VALUED = new Set(['listen', 'zclient-stream', 'buffer-size', 'stream-maxconn', 'id', 'log-level',
   'log-file', 'tls-identities-dir', 'zclient-req', 'zserver-stream', 'zserver-req', 'mem-only', 'body-buffer-size',
-  'messages-max', 'req-maxconn', 'connection-blocks-max', 'deny-out-internal-only', 'sizes-max']);
+  'messages-max', 'req-maxconn', 'connection-blocks-max', 'deny-out-internal-only', 'sizes-max', 'responder-wait']);
 const FLAGS = new Set(['zclient-connect', 'reuse-port', 'help', 'compression', 'deny-out-internal', 'version']);
 
 function intOpt(name: string, v: string, min: number, max: number): number {
@@ -97,7 +103,7 @@ export function parseListenArg(value: string): ListenSpec {
 export function parseArgs(argv: readonly string[]): ConnmgrArgs {
   const out: ConnmgrArgs = {
     listens: [], pushSpecs: [], routerSpecs: [], subSpecs: [], connect: false,
-    bufferSize: 8192, maxConn: 50000, id: 'condure', logLevel: 2, reusePort: false, ignored: [], help: false,
+    bufferSize: 8192, maxConn: 50000, id: 'condure', logLevel: 2, reusePort: false, responderWaitMs: 3000, ignored: [], help: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -136,6 +142,7 @@ export function parseArgs(argv: readonly string[]): ConnmgrArgs {
       case 'log-level': out.logLevel = intOpt(name, value, 0, 10); break;
       case 'log-file': out.logFile = value; break;
       case 'tls-identities-dir': out.tlsDir = value; break;
+      case 'responder-wait': out.responderWaitMs = intOpt(name, value, 0, 600_000); break;
       default: out.ignored.push(`--${name}=${value}`);
     }
   }
@@ -148,4 +155,5 @@ export function parseArgs(argv: readonly string[]): ConnmgrArgs {
 export const USAGE = `usage: pushpin-connmgr --listen=<addr:port>,stream[,tls,default-cert=<name>] [--listen=<path>,local,stream]
        --zclient-stream=<base> [--zclient-connect] [--buffer-size=<n>] [--stream-maxconn=<n>]
        [--id=<id>] [--log-level=<0..4>] [--log-file=<file>] [--tls-identities-dir=<dir>]
-       [--reuse-port]   (share the TCP ports with other processes through SO_REUSEPORT)`;
+       [--reuse-port]   (share the TCP ports with other processes through SO_REUSEPORT)
+       [--responder-wait=<ms>]   (bind mode: take clients once a proxy/handler has connected, at most this long; default 3000, 0 = at once)`;

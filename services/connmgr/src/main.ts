@@ -6,6 +6,9 @@ import { CreditBatcher } from './credit-batch.js';
 import { ConnServer } from './server.js';
 import type { WsContext } from './ws-session.js';
 
+/** After the first responder connects, time for the others (ZeroMQ reconnects every 100 ms). */
+const RESPONDER_GRACE_MS = 150;
+
 let args: ConnmgrArgs;
 try {
   args = parseArgs(process.argv.slice(2));
@@ -54,6 +57,14 @@ const ctx: WsContext = {
 const server = new ConnServer(ctx, {
   listens: args.listens, bufferSize: args.bufferSize, maxConn: args.maxConn, tlsDir: args.tlsDir, maxWsMessage: 1024 * 1024, reusePort: args.reusePort,
 });
+// Clients are taken once the responders have (re)connected, so their first replies are not
+// published into the void (a restarted connection manager meets peers that retry every 100 ms).
+if (!args.connect && args.responderWaitMs > 0) {
+  const t0 = Date.now();
+  const responders = await transport.waitForResponders(RESPONDER_GRACE_MS, args.responderWaitMs);
+  if (responders === 0) log.warn({ waitedMs: Date.now() - t0 }, 'no ZHTTP responder (proxy, handler) has connected yet; taking clients anyway');
+  else log.debug({ responders, waitedMs: Date.now() - t0 }, 'ZHTTP responders connected');
+}
 try {
   for (const where of await server.start()) log.info({ listen: where }, 'listening');
 } catch (err) {

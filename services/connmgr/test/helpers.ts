@@ -11,7 +11,7 @@ import {
   type Packet, type ResponderSession,
 } from '@pushpin-ts/zhttp';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'pushpin-connmgr.js');
+export const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'pushpin-connmgr.js');
 
 /** Rejects after `ms` with a message naming what we waited for. */
 export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -59,7 +59,7 @@ export async function startConnmgr(extra: string[] = [], id = 'condure', onPort?
   const dir = mkdtempSync(join(tmpdir(), 'connmgr-test-'));
   const base = `ipc://${dir}/pushpin-condure`;
   const port = onPort ?? await freePort();
-  const proc = spawn(process.execPath, [BIN, `--listen=127.0.0.1:${port},stream`, `--zclient-stream=${base}`, `--id=${id}`, '--log-level=3', ...extra], {
+  const proc = spawn(process.execPath, [BIN, `--listen=127.0.0.1:${port},stream`, `--zclient-stream=${base}`, `--id=${id}`, '--log-level=3', ...(extra.some((a) => a.startsWith('--responder-wait')) ? [] : ['--responder-wait=0']), ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];

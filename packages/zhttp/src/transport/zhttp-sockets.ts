@@ -48,6 +48,37 @@ export class InitiatorTransport {
       this.onUnroutable(peer);
     }, undefined, false, true);
     this.sub.subscribe(`${specs.instanceId} `);
+    // responders whose PUB reached our (bound) SUB: see waitForResponders
+    if (specs.bind) this.sub.events.on('handshake', () => this.responderJoined());
+  }
+
+  private responders = 0;
+  private responderWaiters: Array<() => void> = [];
+
+  private responderJoined(): void {
+    this.responders++;
+    for (const w of this.responderWaiters.splice(0)) w();
+  }
+
+  /**
+   * When we bind: resolves once a responder (proxy, handler) has connected its PUB to our SUB
+   * and `graceMs` more have passed, so the others, which retry every 100 ms, are connected
+   * too; or after `maxMs` in any case. A restarted connection manager that took clients at
+   * once would otherwise send requests whose replies are published before the responders
+   * have reconnected, and are lost. Returns the number of responder connections seen.
+   */
+  async waitForResponders(graceMs: number, maxMs: number): Promise<number> {
+    if (!this.specs.bind) return this.responders;
+    const deadline = Date.now() + maxMs;
+    if (this.responders === 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, maxMs);
+        this.responderWaiters.push(() => { clearTimeout(t); resolve(); });
+      });
+    }
+    const left = Math.min(graceMs, deadline - Date.now());
+    if (left > 0) await new Promise((r) => setTimeout(r, left));
+    return this.responders;
   }
 
   async start(): Promise<void> {
