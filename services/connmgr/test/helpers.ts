@@ -54,6 +54,22 @@ export interface Connmgr {
   stop(): Promise<number | null>;
 }
 
+/** Calls `fn` with each JSON log line of `stream` (`{ raw }` for a line that is not JSON). */
+export function onJsonLines(stream: NodeJS.ReadableStream, fn: (line: Record<string, unknown>) => void): void {
+  let buf = '';
+  stream.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) !== -1) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      let parsed: Record<string, unknown>;
+      try { parsed = JSON.parse(line) as Record<string, unknown>; } catch { parsed = { raw: line }; }
+      fn(parsed);
+    }
+  });
+}
+
 /** Starts the real connmgr on a free port (or `onPort`) with ipc endpoints in a fresh temp dir. */
 export async function startConnmgr(extra: string[] = [], id = 'condure', onPort?: number): Promise<Connmgr> {
   const dir = mkdtempSync(join(tmpdir(), 'connmgr-test-'));
@@ -63,16 +79,7 @@ export async function startConnmgr(extra: string[] = [], id = 'condure', onPort?
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
-  let buf = '';
-  proc.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) !== -1) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try { logs.push(JSON.parse(line) as Record<string, unknown>); } catch { logs.push({ raw: line }); }
-    }
-  });
+  onJsonLines(proc.stdout!, (l) => logs.push(l));
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, freePort, request, sleep, startResponder, waitFor } from './helpers.js';
+import { BIN, freePort, onJsonLines, request, sleep, startResponder, waitFor } from './helpers.js';
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -23,16 +23,7 @@ async function spawnConnmgr(wait: string) {
   const port = await freePort();
   const proc = spawn(process.execPath, [BIN, `--listen=127.0.0.1:${port},stream`, `--zclient-stream=${base}`, '--log-level=3', `--responder-wait=${wait}`], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: Array<{ t: number; msg: string }> = [];
-  let buf = '';
-  proc.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) !== -1) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try { lines.push({ t: Date.now(), msg: String((JSON.parse(line) as { msg: unknown }).msg) }); } catch { /* not JSON */ }
-    }
-  });
+  onJsonLines(proc.stdout!, (l) => { if (l['msg'] !== undefined) lines.push({ t: Date.now(), msg: String(l['msg']) }); });
   const listeningAt = () => lines.find((l) => l.msg === 'listening')?.t;
   return {
     base, port, lines, listeningAt,
