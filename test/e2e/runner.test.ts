@@ -1,7 +1,7 @@
 // The runner: restarts a child that dies, stops everything on SIGTERM, rejects broken configs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,4 +60,30 @@ test('a broken routes line is skipped and the other routes keep working', async 
     const res = await request(r.httpPort, { path: '/' });
     assert.equal(res.status, 200);
   } finally { await r.stop(); }
+});
+
+test('a runner started by the test helpers stops with its services when the test process is killed', async () => {
+  // a throw-away "test process" that starts a suite and then dies by SIGKILL (no after hooks)
+  const helpers = path.join(repoRoot, 'test', 'dist', 'helpers', 'index.js');
+  const script = `import { startRunner } from ${JSON.stringify(helpers)};
+const r = await startRunner({ routes: ['* test'] });
+process.stdout.write(JSON.stringify({ pid: r.proc.pid, dir: r.dir }) + '\\n');
+setInterval(() => undefined, 1000);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  const deadline = Date.now() + 20_000;
+  while (!out.includes('\n') && Date.now() < deadline) await sleep(100);
+  const { pid, dir } = JSON.parse(out) as { pid: number; dir: string };
+  const pids = fs.readdirSync(path.join(dir, 'run')).filter((f) => f.endsWith('.pid'))
+    .map((f) => Number(fs.readFileSync(path.join(dir, 'run', f), 'utf8').trim()));
+  assert.ok(alive(pid), 'runner running');
+  assert.ok(pids.length >= 4 && pids.every(alive), `services running: ${pids.join(', ')}`);
+  child.kill('SIGKILL');
+  const gone = Date.now() + 10_000;
+  while ((alive(pid) || pids.some(alive)) && Date.now() < gone) await sleep(100);
+  const left = [pid, ...pids].filter(alive);
+  for (const p of left) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+  fs.rmSync(dir, { recursive: true, force: true });
+  assert.deepEqual(left, [], 'runner or services outlived the killed test process');
 });

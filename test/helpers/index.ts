@@ -111,7 +111,12 @@ export async function startRunner(opts: RunnerOpts): Promise<Running> {
   fs.writeFileSync(path.join(dir, 'pushpin.conf'), text);
   fs.writeFileSync(path.join(dir, 'routes'), opts.routes.join('\n') + '\n');
   const out = fs.openSync(path.join(dir, 'runner.out'), 'a');
-  const proc = spawn(path.join(repoRoot, 'node_modules', '.bin', 'pushpin-runner'), ['--config', path.join(dir, 'pushpin.conf'), ...(opts.args ?? [])], { cwd: dir, stdio: ['ignore', out, out], detached: true });
+  const proc = spawn(path.join(repoRoot, 'node_modules', '.bin', 'pushpin-runner'), ['--config', path.join(dir, 'pushpin.conf'), ...(opts.args ?? [])], {
+    cwd: dir, stdio: ['pipe', out, out], detached: true,
+    // the runner stops when this test process goes, even if it is killed (no orphaned suites)
+    env: { ...process.env, PUSHPIN_RUNNER_PID: String(process.pid) },
+  });
+  (proc.stdin as net.Socket | null)?.unref();
   const running: Running = {
     dir, httpPort, portOffset, publishPort: 5561 + portOffset, pushPort: 5560 + portOffset, subPort: 5562 + portOffset, commandPort: 5563 + portOffset, proc,
     async stop() {

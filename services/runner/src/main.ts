@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, mergeLogLevels } from '@pushpin-ts/config';
-import { createLogger } from '@pushpin-ts/log';
+import { createLogger, watchParent } from '@pushpin-ts/log';
 import { parseArgs, USAGE, VERSION_TEXT } from './args.js';
 import type { RunnerArgs } from './args.js';
 import { createSpawner, findConfigFile, killChild, pidFiles, prepareDirs } from './process-io.js';
@@ -95,6 +95,9 @@ function shutdown(signal: NodeJS.Signals): void {
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
 process.on('SIGHUP', () => sup.hup());
+// Started under a supervisor that set PUSHPIN_RUNNER_PID and holds our stdin (the test helpers
+// do): stop when it goes, even if it was killed. A runner started by hand is not affected.
+watchParent(() => shutdown('SIGTERM'));
 // whatever ends the runner (crash included) takes the services with it
 process.on('exit', () => sup.killNow());
 
