@@ -11,7 +11,7 @@ import {
   type Packet, type ResponderSession,
 } from '@pushpin-ts/zhttp';
 
-export const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'pushpin-connmgr.js');
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'pushpin-connmgr.js');
 
 /** Rejects after `ms` with a message naming what we waited for. */
 export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -55,7 +55,7 @@ export interface Connmgr {
 }
 
 /** Calls `fn` with each JSON log line of `stream` (`{ raw }` for a line that is not JSON). */
-export function onJsonLines(stream: NodeJS.ReadableStream, fn: (line: Record<string, unknown>) => void): void {
+function onJsonLines(stream: NodeJS.ReadableStream, fn: (line: Record<string, unknown>) => void): void {
   let buf = '';
   stream.on('data', (d: Buffer) => {
     buf += d.toString();
@@ -70,8 +70,11 @@ export function onJsonLines(stream: NodeJS.ReadableStream, fn: (line: Record<str
   });
 }
 
-/** Starts the real connmgr on a free port (or `onPort`) with ipc endpoints in a fresh temp dir. */
-export async function startConnmgr(extra: string[] = [], id = 'condure', onPort?: number): Promise<Connmgr> {
+/**
+ * Starts the real connmgr on a free port (or `onPort`) with ipc endpoints in a fresh temp dir;
+ * resolves once it listens, or at once with `awaitListening` false.
+ */
+export async function startConnmgr(extra: string[] = [], id = 'condure', onPort?: number, awaitListening = true): Promise<Connmgr> {
   const dir = mkdtempSync(join(tmpdir(), 'connmgr-test-'));
   const base = `ipc://${dir}/pushpin-condure`;
   const port = onPort ?? await freePort();
@@ -83,14 +86,16 @@ export async function startConnmgr(extra: string[] = [], id = 'condure', onPort?
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  try {
-    await within(Promise.race([
-      waitFor(() => logs.some((l) => l['msg'] === 'listening'), 'connmgr to listen', 5000),
-      exited.then((code) => { throw new Error(`connmgr exited early (${code}): ${stderr}`); }),
-    ]), 6000, 'connmgr start');
-  } catch (err) {
-    proc.kill('SIGKILL');
-    throw err;
+  if (awaitListening) {
+    try {
+      await within(Promise.race([
+        waitFor(() => logs.some((l) => l['msg'] === 'listening'), 'connmgr to listen', 5000),
+        exited.then((code) => { throw new Error(`connmgr exited early (${code}): ${stderr}`); }),
+      ]), 6000, 'connmgr start');
+    } catch (err) {
+      proc.kill('SIGKILL');
+      throw err;
+    }
   }
   return {
     proc, port, base, id, logs,

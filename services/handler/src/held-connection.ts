@@ -89,15 +89,17 @@ export abstract class HeldConnection implements Subscriber {
       this.channelNames.add(c.channel);
     }
     // these run inside the transport's receive loop: never let an exception escape into it
-    session.onend = (reason) => this.guard('end', () => this.onSessionEnd(reason));
     // (the credit path runs once per delivery: no closure per call)
+    session.onend = (reason) => {
+      try { this.onSessionEnd(reason); } catch (err) { this.handlerFailed('end', err); }
+    };
     session.oncredit = () => {
-      try { this.onCredit(); } catch (err) { this.ctx.log.error({ cid: this.cid, err: String(err) }, 'held session: credit handling failed'); }
+      try { this.onCredit(); } catch (err) { this.handlerFailed('credit', err); }
     };
   }
 
-  private guard(what: string, fn: () => void): void {
-    try { fn(); } catch (err) { this.ctx.log.error({ cid: this.cid, err: String(err) }, `held session: ${what} handling failed`); }
+  private handlerFailed(what: string, err: unknown): void {
+    this.ctx.log.error({ cid: this.cid, err: String(err) }, `held session: ${what} handling failed`);
   }
 
   abstract deliver(p: PreparedItem, sub: ChannelSub): void;

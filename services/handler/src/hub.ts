@@ -178,8 +178,8 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
       if (skips[i]) {
         // through the limiter too, so prev-id tracking sees items in publish order
         if (whole) continue;
-        if (direct) { if (entry.subs.has(s)) this.skipTo(s, prepared, cs); }
-        else limiter!.submit(s.route ?? '', 1, () => { if (entry.subs.has(s)) this.skipTo(s, prepared, cs); });
+        if (direct) this.skipTo(entry, s, prepared, cs);
+        else limiter!.submit(s.route ?? '', 1, () => this.skipTo(entry, s, prepared, cs));
         continue;
       }
       if (whole) {
@@ -213,12 +213,14 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
   private deliverAll(entry: ChannelEntry, prepared: PreparedItem, targets: Subscriber[], subsOf: ChannelSub[], skips: boolean[]): void {
     for (let i = 0; i < targets.length; i++) {
       const s = targets[i]!;
-      if (skips[i]) { if (entry.subs.has(s)) this.skipTo(s, prepared, subsOf[i]!); }
+      if (skips[i]) this.skipTo(entry, s, prepared, subsOf[i]!);
       else this.deliverLater(entry, s, prepared, subsOf[i]!);
     }
   }
 
-  private skipTo(s: Subscriber, prepared: PreparedItem, cs: ChannelSub): void {
+  /** An item the filters dropped for `s`: its prev-id tracking still sees it (if `s` is still subscribed). */
+  private skipTo(entry: ChannelEntry, s: Subscriber, prepared: PreparedItem, cs: ChannelSub): void {
+    if (!entry.subs.has(s)) return;
     try { s.skipped!(prepared, cs); } catch (err) { this.opts.log.warn({ err: String(err), channel: prepared.item.channel, cid: s.cid }, 'publish: skip handling failed'); }
   }
 

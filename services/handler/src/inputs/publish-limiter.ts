@@ -76,13 +76,10 @@ export class PublishLimiter implements DeliveryLimiter {
     if (this.closed) return false;
     if (this.rate <= 0) { run(); return true; }
     let q = this.queues.get(bucket);
-    if (!q || q.actions.length === 0) {
-      this.refill();
-      if ((this.tokens >= weight || (this.tokens >= this.cap && weight > this.cap)) && this.mayRunNow()) {
-        this.tokens -= weight;
-        run();
-        return true;
-      }
+    // an action heavier than a full batch still runs once the bucket is full
+    if (this.chargeNow(q, weight, true)) {
+      run();
+      return true;
     }
     if (!this.hasRoom(q, weight)) return false;
     if (!q) { q = { actions: [], weight: 0 }; this.queues.set(bucket, q); }
@@ -97,12 +94,8 @@ export class PublishLimiter implements DeliveryLimiter {
   tryCharge(bucket: string, weight: number): boolean {
     if (this.closed) return false;
     if (this.rate <= 0) return true;
-    const q = this.queues.get(bucket);
-    if (q && q.actions.length > 0) return false;
-    this.refill();
-    if (this.tokens < weight || !this.mayRunNow()) return false;
-    this.tokens -= weight;
-    return true;
+    // several actions charged together: no exception for heavy ones, the tokens must cover them
+    return this.chargeNow(this.queues.get(bucket), weight, false);
   }
 
   /**
@@ -148,6 +141,20 @@ export class PublishLimiter implements DeliveryLimiter {
     this.queues.clear();
     this.ring = [];
     this.queued = 0;
+  }
+
+  /**
+   * Takes `weight` tokens if the action may run now: nothing queued in its bucket, enough
+   * tokens (or, with `heavy`, a full bucket for an action heavier than a batch) and
+   * `mayRunNow`. False changes nothing.
+   */
+  private chargeNow(q: Bucket | undefined, weight: number, heavy: boolean): boolean {
+    if (q && q.actions.length > 0) return false;
+    this.refill();
+    const covered = this.tokens >= weight || (heavy && this.tokens >= this.cap && weight > this.cap);
+    if (!covered || !this.mayRunNow()) return false;
+    this.tokens -= weight;
+    return true;
   }
 
   private hasRoom(q: Bucket | undefined, weight: number): boolean {
