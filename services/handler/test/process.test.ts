@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ZrpcClient } from '@pushpin-ts/zhttp';
+import { Receiver, Sender, ZrpcClient, decodeWsControlPacket, encodeWsControlPacket, type WsControlItem } from '@pushpin-ts/zhttp';
+import { encode as tnEncode } from '@pushpin-ts/tnetstring';
 import { FakePeers, freePort, quiet, sleep, waitFor, type Client } from './helpers/fake-peers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,6 +33,7 @@ before(async () => {
     '[global]', `rundir=${rundir}`, 'ipc_prefix=t-',
     '[proxy]', 'condure_in_stream_specs=ipc://{rundir}/{ipc_prefix}condure-out-stream', 'condure_out_specs=ipc://{rundir}/{ipc_prefix}condure-in',
     '[handler]', 'proxy_accept_spec=ipc://{rundir}/{ipc_prefix}accept', 'proxy_inspect_spec=ipc://{rundir}/{ipc_prefix}inspect',
+    'proxy_ws_control_in_spec=ipc://{rundir}/{ipc_prefix}ws-control-out', 'proxy_ws_control_out_spec=ipc://{rundir}/{ipc_prefix}ws-control-in',
     'push_in_http_addr=127.0.0.1', `push_in_http_port=${http}`, `push_in_spec=tcp://127.0.0.1:${pull}`,
     `push_in_sub_specs=tcp://127.0.0.1:${sub}`, `command_spec=tcp://127.0.0.1:${cmd}`, 'stats_spec=',
     'subscription_linger=1', '',
@@ -164,6 +166,40 @@ test('client cancel unsubscribes: the connection is gone, others keep receiving'
   assert.equal(await connected(b), true);
   await publish([hs('st-cancel', 'after\n')]);
   await waitFor(() => b.text === '[open]\nafter\n', 3000, 'delivery to the remaining client');
+});
+
+test('ws-control from the proxy: garbage, multipart and bad items are skipped; the sessions after them work', async () => {
+  // play the proxy's side of the ws-control pair: the handler connects its PULL to our PUSH
+  // (`proxy_ws_control_in_spec`) and its PUSH to our PULL (`proxy_ws_control_out_spec`)
+  const rundir = path.join(dir, 'run');
+  const toHandler = new Sender('push', { specs: [`ipc://${rundir}/t-ws-control-out`], bind: true }, quiet);
+  const fromHandler = new Receiver('pull', { specs: [`ipc://${rundir}/t-ws-control-in`], bind: true }, quiet);
+  const got: WsControlItem[] = [];
+  fromHandler.onMessage = (frames) => { const p = decodeWsControlPacket(frames[0]!); if (p) got.push(...p.items); };
+  await toHandler.start();
+  await fromHandler.start();
+  try {
+    const packet = (items: WsControlItem[]) => encodeWsControlPacket({ from: 'pushpin-proxy_1', items });
+    toHandler.send(Buffer.from('garbage'));
+    toHandler.send([Buffer.from('two'), Buffer.from('frames')]);
+    toHandler.send(tnEncode({ from: 'x', items: [{ cid: 'nope', type: 'send', message: 'hi' }, { type: 'close' }, 'str'] }));
+    toHandler.send(packet([{ cid: 'wsc-1', type: 'here', ttl: 60 }]));
+    toHandler.send(tnEncode({ from: 'pushpin-proxy_1', items: [{ cid: 'wsc-1', type: 'grip', message: '{"type":"subscribe"' }] }));
+    toHandler.send(packet([{ cid: 'wsc-1', type: 'grip', message: Buffer.from('{"type":"subscribe","channel":"wsc"}') }]));
+    // the packets and the publish travel on different sockets: publish until the session has one
+    const deadline = Date.now() + 5000;
+    while (!got.some((i) => i.cid === 'wsc-1' && i.type === 'send') && Date.now() < deadline) {
+      await publish([{ channel: 'wsc', formats: { 'ws-message': { content: 'still works' } } }]);
+      await sleep(200);
+    }
+    const sent = got.find((i) => i.cid === 'wsc-1' && i.type === 'send');
+    assert.ok(sent, `no send item; got ${JSON.stringify(got)}; handler said:\n${output.split("\n").filter((l) => !l.includes("publish")).join("\n").slice(-3000)}`);
+    assert.equal(sent!.message?.toString(), 'still works');
+    assert.equal(child.exitCode, null);
+  } finally {
+    toHandler.close();
+    fromHandler.close();
+  }
 });
 
 test('SIGHUP is logged and the handler keeps running', async () => {
