@@ -3,6 +3,8 @@
 // dependencies installed there with `npm ci` (the shared folder is never modified).
 // Usage: node scripts/conformance.mjs [--ci] [any run.mjs options, e.g. --only proxy.]
 // --ci runs the scenario ids listed in scripts/conformance-passing.txt (the areas that pass).
+// --real <services> runs a mixed system: those services from the installed Pushpin 1.36
+// (/usr/bin/pushpin), the others ours (scripts/interop-sut.mjs), e.g. --real condure,zurl.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,12 +34,18 @@ if (!fs.existsSync(stamp) || fs.readFileSync(stamp, 'utf8') !== lock) {
 
 const argv = process.argv.slice(2);
 const ci = argv.includes('--ci');
-const rest = argv.filter((a) => a !== '--ci');
+const realAt = argv.indexOf('--real');
+const real = realAt >= 0 ? argv[realAt + 1] : undefined;
+if (realAt >= 0 && !real) { console.error('--real needs a list of Pushpin services, e.g. condure,zurl'); process.exit(2); }
+const rest = argv.filter((a, i) => a !== '--ci' && (realAt < 0 || (i !== realAt && i !== realAt + 1)));
 if (ci) {
   const ids = fs.readFileSync(path.join(root, 'scripts', 'conformance-passing.txt'), 'utf8')
     .split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
   rest.push('--only', ids.join(','));
 }
 const runner = path.join(root, 'node_modules', '.bin', 'pushpin-runner');
-const r = spawnSync(process.execPath, [path.join(copy, 'run.mjs'), '--cmd', `${runner} --config {config}`, ...rest], { cwd: copy, stdio: 'inherit' });
+const cmd = real
+  ? `${process.execPath} ${path.join(root, 'scripts', 'interop-sut.mjs')} --config {config} --real ${real}`
+  : `${runner} --config {config}`;
+const r = spawnSync(process.execPath, [path.join(copy, 'run.mjs'), '--cmd', cmd, ...rest], { cwd: copy, stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -55,9 +55,10 @@ export function kindOfUri(uri: string): TargetKind | undefined {
  * @example toRequestTarget({ id: '1', method: 'GET', uri: 'http://a/x', headers: [] })
  */
 export function toRequestTarget(p: Packet): RequestTarget {
-  const method = p.method ?? '';
-  if (!METHOD.test(method)) throw new ZurlBadRequestError(`invalid method '${method}'`);
   const kind = kindOfUri(p.uri ?? '');
+  // Pushpin's proxy sends WebSocket requests without a method (the handshake is always a GET)
+  const method = p.method ?? (kind === 'ws' ? 'GET' : '');
+  if (!METHOD.test(method)) throw new ZurlBadRequestError(`invalid method '${method}'`);
   if (!kind) throw new ZurlBadRequestError(`unsupported uri '${p.uri ?? ''}'`);
   let url: URL;
   try {

@@ -28,8 +28,13 @@ test('toRequestTarget: default ports and ws origin', () => {
   assert.deepEqual([w.kind, w.origin, w.connectPort, w.tls], ['ws', 'https://h:9', 9, true]);
 });
 
+test('toRequestTarget: a WebSocket request without a method is a GET (Pushpin\'s proxy sends none)', () => {
+  assert.equal(toRequestTarget(first({ method: undefined, uri: 'ws://h/s' })).method, 'GET');
+});
+
 const INVALID: Array<[string, Partial<Packet>]> = [
   ['empty method', { method: '' }],
+  ['HTTP request without a method', { method: undefined }],
   ['method with space', { method: 'GE T' }],
   ['bad scheme', { uri: 'gopher://x/' }],
   ['unparsable uri', { uri: 'http://' }],

@@ -106,6 +106,22 @@ test('WebSocket echo: 101, text and binary messages, close handshake', async () 
   assert.ok(b.received.some((f) => f.opcode === 8));
 });
 
+test('WebSocket request as Pushpin 1.36\'s proxy sends it (no method, no Connection header): 101 and echo', async () => {
+  // the first packet's fields as captured from the real pushpin-proxy towards zurl
+  const b = await wsBackend();
+  const c = openWs({
+    uri: `ws://127.0.0.1:18400/ws/x`, credits: 200000, ignorePolicies: true, connectHost: '127.0.0.1', connectPort: b.port,
+    multi: true,
+    headers: [['Sec-WebSocket-Version', '13'], ['Sec-WebSocket-Key', '7bqvjnOK9aadp/wqZAftiw=='], ['Upgrade', 'websocket'], ['Host', '127.0.0.1:18400'],
+      ['X-Forwarded-For', '127.0.0.1'], ['Sec-WebSocket-Extensions', 'grip']],
+  });
+  const r = await within(c.response, 5000, '101');
+  assert.equal(r.code, 101);
+  assert.equal(b.requests[0]!.method, 'GET');
+  c.s.write(Buffer.from('hi'), false, 'text');
+  assert.equal((await c.next()).body?.toString(), 'hi');
+});
+
 test('WebSocket: credits granted back as messages reach the backend', async () => {
   const b = await wsBackend();
   const c = openWs({ method: 'GET', uri: `ws://127.0.0.1:${b.port}/`, credits: 100000, ignorePolicies: true, headers: handshake });

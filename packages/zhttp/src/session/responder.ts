@@ -93,7 +93,9 @@ export class ZhttpResponder {
     if (from === undefined) { this.opts.log.warn({ id }, "zhttp: packet without 'from' dropped"); return; }
     const k = this.key(from, id);
     const existing = this.sessions.get(k);
-    const isFirst = p.type === undefined && p.method !== undefined && p.uri !== undefined && (p.seq ?? 0) === 0;
+    // `method` is not required here: Pushpin's proxy leaves it out of WebSocket requests to zurl
+    // (the handshake is a GET); the application checks it
+    const isFirst = p.type === undefined && p.uri !== undefined && (p.seq ?? 0) === 0;
     if (!existing) {
       if (isFirst && via === 'pull') {
         const s = new ResponderSession(this, from, id, p);
