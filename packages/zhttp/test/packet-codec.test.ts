@@ -31,6 +31,20 @@ test('encodes a response exactly like the captured condure-accepted frame', () =
   assert.equal(payload.toString('latin1'), 'T130:4:from,9:fakeproxy,2:id,5:0-0-0,3:seq,1:0#4:code,3:200#6:reason,2:OK,7:headers,34:30:12:Content-Type,10:text/plain,]]4:body,3:hi\n,}');
 });
 
+test('decodes an internal request as Pushpin 1.36\'s handler sends it (passthrough map)', () => {
+  // captured from the real pushpin-handler's intreq PUSH (next link)
+  const raw = 'T309:3:seq,1:0#11:passthrough,65:5:route,7:*,*,*,*,15:prefer-internal,4:true!10:auto-share,4:true!}6:method,3:GET,3:uri,53:http://127.0.0.1:21515/nl-seqlinknext-466e6fa5/second,7:credits,6:200000#4:from,21:pushpin-handler_11380,2:id,36:8cbe4941-d999-4fab-896b-2d5a1288eb08,3:ext,15:5:multi,4:true!}6:stream,4:true!}';
+  const p = decodePacket(Buffer.from(raw, 'latin1'));
+  assert.equal(p.method, 'GET');
+  assert.equal(p.multi, true);
+  const pt = p.passthrough as Record<string, unknown>;
+  assert.equal((pt['route'] as Buffer).toString(), '*,*,*,*');
+  assert.equal(pt['prefer-internal'], true);
+  assert.equal(pt['auto-share'], true);
+  const again = decodePacket(encodePacket(p));
+  assert.deepEqual(again.passthrough, p.passthrough);
+});
+
 test('multi-id keep-alive round trips', () => {
   const raw = b('T139:4:from,19:pushpin-proxy_11446,2:id,54:23:2:id,5:0-0-2,3:seq,1:7#}23:2:id,5:1-0-5,3:seq,1:3#}]4:type,10:keep-alive,3:ext,15:5:multi,4:true!}}');
   const p = decodePacket(raw);

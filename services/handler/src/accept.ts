@@ -109,6 +109,7 @@ export function handleAccept(raw: TnMap, deps: AcceptDeps): TnValue {
     const origin: SessionOrigin = {
       request, channelPrefix: prefix, debug: r.debug,
       ...(r.peerAddress !== undefined ? { peerAddress: r.peerAddress } : {}),
+      ...(args.route !== undefined ? { route: args.route } : {}),
     };
     startHold(s, cid, instruct, prepared, origin, deps);
   }

@@ -161,7 +161,8 @@ export abstract class HeldConnection implements Subscriber {
     const rq = this.ctx.seq?.requester;
     if (!rq) return;
     const host = hostOf(uri);
-    rq.request({ method: 'POST', uri, headers: host ? [['Host', host]] : [] }).then(
+    const route = this.origin?.route;
+    rq.request({ method: 'POST', uri, headers: host ? [['Host', host]] : [], ...(route !== undefined ? { route } : {}) }).then(
       (r) => this.ctx.log.debug({ cid: this.cid, uri, code: r.code }, 'gone link sent'),
       (err: Error) => this.ctx.log.info({ cid: this.cid, uri, err: err.message }, 'gone link request failed'),
     );

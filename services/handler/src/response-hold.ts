@@ -145,6 +145,7 @@ export class ResponseHold extends HeldConnection {
     rq.request({
       method: req.method, uri: req.uri, headers: retryHeaders(req.headers, gripLast), body: req.body,
       ...(origin.peerAddress !== undefined ? { peerAddress: origin.peerAddress } : {}),
+      ...(origin.route !== undefined ? { route: origin.route } : {}),
     }).then(
       (resp) => {
         if (this.session.ended) { this.release(); return; }

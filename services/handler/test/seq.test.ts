@@ -165,6 +165,14 @@ test('internal request: first packet, buffered body, credits returned', async ()
   assert.equal(s.credited, 2);
 });
 
+test('internal request: passthrough as Pushpin 1.36 sends it (route, prefer-internal, auto-share when shared)', () => {
+  const { init, rq } = requester();
+  void rq.request({ method: 'GET', uri: 'http://h/n', headers: [], route: '*,*,*,*' }, true);
+  assert.deepEqual(init.last().first?.passthrough, { route: Buffer.from('*,*,*,*'), 'prefer-internal': true, 'auto-share': true });
+  void rq.request({ method: 'GET', uri: 'http://h/r', headers: [] });
+  assert.deepEqual(init.last().first?.passthrough, { 'prefer-internal': true });
+});
+
 test('internal request: identical shared requests are collapsed; different Grip-Last are not', async () => {
   const { init, rq } = requester();
   const h = (id: string): Array<[string, string]> => [['Grip-Last', `c; last-id=${id}`]];

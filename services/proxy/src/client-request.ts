@@ -19,6 +19,8 @@ export interface ClientRequest {
   /** TLS client connection (or a trusted X-Forwarded-Proto saying so). */
   isTls: boolean;
   peerAddress?: string;
+  /** Internal requests: the route id the handler named (`passthrough.route`). */
+  routeId?: string;
 }
 
 const URI_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^#]*)/;

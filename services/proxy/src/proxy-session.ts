@@ -115,6 +115,10 @@ export class ProxySession {
       this.done();
       return;
     }
+    if (this.internal) {
+      const named = passthroughRoute(p.passthrough);
+      if (named !== undefined) this.req.routeId = named;
+    }
     if (!p.stream && !this.req.isWebSocket) cs.ignoreCredits = true;
     this.firstBody = p.body ?? EMPTY;
     this.body.add(this.firstBody, p.more === true);
@@ -575,3 +579,10 @@ export class ProxySession {
   }
 }
 
+
+/** `route` of a handler's `passthrough` map (Pushpin 1.36 handlers send the accept's route id). */
+function passthroughRoute(pt: unknown): string | undefined {
+  if (pt === null || typeof pt !== 'object' || Array.isArray(pt) || Buffer.isBuffer(pt)) return undefined;
+  const r = (pt as Record<string, unknown>)['route'];
+  return Buffer.isBuffer(r) ? r.toString('latin1') : undefined;
+}

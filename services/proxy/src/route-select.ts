@@ -3,9 +3,10 @@ import type { ClientRequest } from './client-request.js';
 import { headerValue, removeHeader } from './headers.js';
 
 /**
- * The route for a request: by `Pushpin-Route` id when `accept_pushpin_route` is on and the
- * header is present (the header is then removed), else by host/path/protocol. A match is
- * reported to `ctx.onRoute` (per-route stats; called once per session).
+ * The route for a request: for an internal request, the route the handler named when it exists;
+ * by `Pushpin-Route` id when `accept_pushpin_route` is on and the header is present (the header
+ * is then removed); else by host/path/protocol. A match is reported to `ctx.onRoute`
+ * (per-route stats; called once per session).
  */
 export function selectRoute(
   ctx: { routes(): RouteTable; settings: { acceptPushpinRoute: boolean }; onRoute?(route: Route): void },
@@ -18,6 +19,10 @@ export function selectRoute(
 
 function findRoute(ctx: { routes(): RouteTable; settings: { acceptPushpinRoute: boolean } }, req: ClientRequest): Route | undefined {
   const table = ctx.routes();
+  if (req.routeId !== undefined) {
+    const named = table.byId(req.routeId);
+    if (named) return named;
+  }
   if (ctx.settings.acceptPushpinRoute) {
     const id = headerValue(req.headers, 'Pushpin-Route');
     if (id !== undefined) {

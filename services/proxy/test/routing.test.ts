@@ -26,6 +26,15 @@ test('Pushpin-Route selects by id only when accept_pushpin_route is on, and is r
   assert.equal(pick(req('http://x/b', [['Pushpin-Route', 'nope']]), true), undefined);
 });
 
+test('an internal request goes through the route its handler named (passthrough.route), else by URI', () => {
+  const named = req('http://x/b');
+  named.routeId = 'hidden';
+  assert.equal(pick(named), '3.3.3.3');
+  const unknown = req('http://x/a/b');
+  unknown.routeId = 'no-such-route';
+  assert.equal(pick(unknown), '1.1.1.1');
+});
+
 test('auto cross-origin headers are added unless the backend set them', () => {
   const out = withCors([['Content-Type', 'text/plain'], ['X-Mine', '1'], ['Grip-Hold', 'x'], ['Access-Control-Max-Age', '10']],
     [['Origin', 'https://o.example'], ['Access-Control-Request-Headers', 'X-A'], ['Access-Control-Request-Headers', 'X-B']]);

@@ -119,6 +119,7 @@ export function decodePacket(payload: Buffer): Packet {
   if (bool(m, 'follow-redirects')) p.followRedirects = true;
   if (bool(m, 'router-resp')) p.routerResp = true;
   const ud = m['user-data']; if (ud !== undefined) p.userData = ud;
+  const pt = m['passthrough']; if (pt !== undefined) p.passthrough = pt;
   const ext = m['ext'];
   if (ext !== undefined && ext !== null && typeof ext === 'object' && !Array.isArray(ext) && !isBytes(ext)) {
     if ((ext as TnMap)['multi'] === true) p.multi = true;
@@ -165,6 +166,7 @@ export function encodePacket(p: Packet): Buffer {
   if (p.followRedirects) m['follow-redirects'] = true;
   if (p.routerResp) m['router-resp'] = true;
   if (p.userData !== undefined) m['user-data'] = p.userData;
+  if (p.passthrough !== undefined) m['passthrough'] = p.passthrough;
   return encodeWithPrefix(TBUF, m);
 }
 

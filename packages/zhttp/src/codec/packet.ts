@@ -48,5 +48,11 @@ export interface Packet {
   followRedirects?: boolean;
   routerResp?: boolean;
   userData?: TnValue;
+  /**
+   * Handler → proxy internal requests (1.36 already sends it, despite zhttp.md §10): a map with
+   * `route` (the route id from the accept), `prefer-internal`, `auto-share`. A request carrying
+   * it is answered raw: no GRIP processing, no handoff.
+   */
+  passthrough?: TnValue;
   multi?: boolean;
 }

@@ -29,6 +29,8 @@ export interface SessionOrigin {
   debug: boolean;
   /** The client's address (retries are sent with it). */
   peerAddress?: string;
+  /** Route id from the accept; internal requests name it (`passthrough.route`). */
+  route?: string;
 }
 
 /** A retried long-poll got an answer: the accept logic takes it from here. */

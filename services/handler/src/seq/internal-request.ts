@@ -5,6 +5,7 @@
  * a share key are collapsed into one (grip.md §14 "auto-share").
  */
 import type { Header, Packet, EndReason } from '@pushpin-ts/zhttp';
+import type { TnMap } from '@pushpin-ts/tnetstring';
 import type { HandlerLog } from '../log.js';
 import { InternalRequestError } from '../errors.js';
 
@@ -18,6 +19,8 @@ export interface OutRequest {
   body?: Buffer;
   /** Client address to report to the proxy (retries: X-Forwarded-For rules apply to it). */
   peerAddress?: string;
+  /** Route id of the held session (from its accept), sent as `passthrough.route`. */
+  route?: string;
 }
 
 export interface InResponse {
@@ -73,6 +76,20 @@ export function shareKey(uri: string, headers: readonly Header[]): string {
   return ['auto', base, ...last].join('|');
 }
 
+/**
+ * `passthrough` of an internal request, as Pushpin 1.36's handler sends it: the proxy answers
+ * such a request raw (no GRIP processing, no handoff) through the named route.
+ * @example passthroughOf({ method: 'GET', uri: 'http://a/', headers: [], route: '*,*,*,*' }, true)
+ *   // { route: <'*,*,*,*'>, 'prefer-internal': true, 'auto-share': true }
+ */
+export function passthroughOf(req: OutRequest, share: boolean): TnMap {
+  const m: TnMap = {};
+  if (req.route !== undefined) m['route'] = Buffer.from(req.route);
+  m['prefer-internal'] = true;
+  if (share) m['auto-share'] = true;
+  return m;
+}
+
 export class InternalRequester {
   private readonly inflight = new Map<string, Promise<InResponse>>();
   private readonly timeoutMs: number;
@@ -92,16 +109,16 @@ export class InternalRequester {
    * Rejects with {@link InternalRequestError}; never throws synchronously.
    */
   request(req: OutRequest, share = false): Promise<InResponse> {
-    if (!share) return this.send(req);
+    if (!share) return this.send(req, false);
     const key = shareKey(req.uri, req.headers);
     const existing = this.inflight.get(key);
     if (existing) return existing;
-    const p = this.send(req).finally(() => { if (this.inflight.get(key) === p) this.inflight.delete(key); });
+    const p = this.send(req, true).finally(() => { if (this.inflight.get(key) === p) this.inflight.delete(key); });
     this.inflight.set(key, p);
     return p;
   }
 
-  private send(req: OutRequest): Promise<InResponse> {
+  private send(req: OutRequest, share: boolean): Promise<InResponse> {
     return new Promise<InResponse>((resolve, reject) => {
       let s: InitiatorSessionLike;
       try {
@@ -142,6 +159,7 @@ export class InternalRequester {
       s.onend = (reason, p) => fail(`internal request ended: ${reason}${p?.condition ? ` (${p.condition})` : ''}`, p?.condition ?? reason, false);
       const first: Omit<Packet, 'from' | 'id' | 'seq'> = {
         method: req.method, uri: req.uri, headers: req.headers, stream: true, credits: INTREQ_WINDOW,
+        passthrough: passthroughOf(req, share),
       };
       if (req.body && req.body.length) first.body = req.body;
       if (req.peerAddress !== undefined) first.peerAddress = req.peerAddress;
