@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodePacket, encodePacket, splitPubFrame, encodePubFrame, decodeZrpcRequest, encodeZrpcResponse, decodeZrpcResponse } from '../src/index.js';
+import { decodePacket, encodePacket, splitPubFrame, encodePubFrame, decodeZrpcRequest, encodeZrpcResponse, decodeZrpcResponse, decodeRetryPacket, encodeRetryPacket } from '../src/index.js';
+import { decode as tnDecode, encode as tnEncode } from '@pushpin-ts/tnetstring';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
 
@@ -43,6 +44,19 @@ test('decodes an internal request as Pushpin 1.36\'s handler sends it (passthrou
   assert.equal(pt['auto-share'], true);
   const again = decodePacket(encodePacket(p));
   assert.deepEqual(again.passthrough, p.passthrough);
+});
+
+test('decodes a retry packet as Pushpin 1.36\'s handler sends it; rejects malformed ones', () => {
+  // captured from the real pushpin-handler's retry PUSH (a long-poll update)
+  const raw = '343:8:requests,130:125:6:in-seq,1:3#12:peer-address,9:127.0.0.1,11:out-credits,4:8192#3:rid,38:2:id,10:0111a005-2,6:sender,7:condure,}7:out-seq,1:4#}]5:route,7:*,*,*,*,12:request-data,158:4:body,0:,7:headers,56:26:4:host,15:127.0.0.1:21285,]22:10:connection,5:close,]]3:uri,53:http://127.0.0.1:21285/lp-lphelduntilpublish-2a2682a1,6:method,3:GET,}}';
+  const r = decodeRetryPacket(tnDecode(Buffer.from(raw, 'latin1')));
+  assert.deepEqual(r.requests.map((q) => [q.rid.sender, q.rid.id, q.inSeq, q.outSeq, q.outCredits, q.peerAddress]), [['condure', '0111a005-2', 3, 4, 8192, '127.0.0.1']]);
+  assert.equal(r.route, '*,*,*,*');
+  assert.deepEqual([r.requestData.method, r.requestData.uri, r.requestData.headers], ['GET', 'http://127.0.0.1:21285/lp-lphelduntilpublish-2a2682a1', [['host', '127.0.0.1:21285'], ['connection', 'close']]]);
+  assert.deepEqual(decodeRetryPacket(tnDecode(tnEncode(encodeRetryPacket(r)))), r);
+  assert.throws(() => decodeRetryPacket(tnDecode(tnEncode({ requests: [] }))), /requests/);
+  assert.throws(() => decodeRetryPacket(tnDecode(tnEncode({ requests: [{ rid: {} }] }))), /rid/);
+  assert.throws(() => decodeRetryPacket(tnDecode(tnEncode('x'))), /not a map/);
 });
 
 test('multi-id keep-alive round trips', () => {

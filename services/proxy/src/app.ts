@@ -1,5 +1,8 @@
 import type { RouteTable } from '@pushpin-ts/config';
-import { decodeAcceptResult, encodeAcceptArgs, type ResponderSession, type ZhttpInitiator, type ZrpcClient } from '@pushpin-ts/zhttp';
+import { decode } from '@pushpin-ts/tnetstring';
+import {
+  decodeAcceptResult, decodeRetryPacket, encodeAcceptArgs, type Packet, type ResponderSession, type RetryPacket, type ZhttpInitiator, type ZhttpResponder, type ZrpcClient,
+} from '@pushpin-ts/zhttp';
 import type { AcceptService } from './grip-handoff.js';
 import type { GripSigner } from './grip-signing.js';
 import type { Log } from './log.js';
@@ -68,14 +71,42 @@ export class ProxyApp {
   /** A new internal request from the handler (intreq): routed and forwarded, never handed off. */
   onInternalSession(s: ResponderSession): void { this.startSession(s, true); }
 
-  private startSession(s: ResponderSession, internal: boolean): void {
+  /**
+   * A `retry` packet: the handler gives client sessions back for a new backend round trip with
+   * the original request (grip.md §9.2). Each session is taken over at the sequence numbers and
+   * credits the handler reached, then proxied like a new request through the named route; a GRIP
+   * answer is handed to the handler again (`is-retry`). Malformed packets are logged and dropped.
+   */
+  onRetry(frame: Buffer, client: ZhttpResponder): void {
+    let r: RetryPacket;
+    try {
+      r = decodeRetryPacket(decode(frame));
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message }, 'retry: malformed packet from the handler; dropped');
+      return;
+    }
+    // the handler adds Grip-Last; any other Grip-* would be the client's, which is never forwarded
+    const headers = r.requestData.headers.filter(([k]) => { const l = k.toLowerCase(); return !l.startsWith('grip-') || l === 'grip-last'; });
+    for (const rq of r.requests) {
+      const first: Packet = {
+        id: rq.rid.id, from: rq.rid.sender, seq: 0, method: r.requestData.method, uri: r.requestData.uri,
+        headers, body: r.requestData.body, stream: true,
+        ...(rq.peerAddress !== undefined ? { peerAddress: rq.peerAddress } : {}),
+        ...(r.route !== undefined ? { passthrough: { route: Buffer.from(r.route, 'latin1') } } : {}),
+      };
+      const s = client.adopt({ from: rq.rid.sender, id: rq.rid.id, inSeq: rq.inSeq, outSeq: rq.outSeq, credits: rq.outCredits, request: first });
+      this.startSession(s, false, true);
+    }
+  }
+
+  private startSession(s: ResponderSession, internal: boolean, retried = false): void {
     try {
       const max = this.deps.settings.maxOpenRequests;
       const busy = max >= 0 && this.open >= max;
       const stats = internal ? undefined : this.deps.stats;
       const p = s.request;
       if (stats && p) stats.requestReceived(requestHeadBytes(p.method ?? '', p.uri ?? '', p.headers ?? []));
-      const session = new ProxySession(internal ? this.internalCtx : this.ctx, s, internal);
+      const session = new ProxySession(internal ? this.internalCtx : this.ctx, s, internal, retried);
       this.deps.idleGc?.touch();
       this.open++;
       stats?.sampleOpen();

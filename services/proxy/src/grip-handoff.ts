@@ -22,6 +22,8 @@ export interface HandoffInput {
   autoCrossOrigin: boolean;
   logicalPeer?: string | undefined;
   sig?: { iss: string; keyText: string } | undefined;
+  /** The session came back from the handler (`retry` packet). */
+  isRetry?: boolean;
 }
 
 /**
@@ -33,7 +35,7 @@ export function buildAcceptArgs(i: HandoffInput): AcceptArgs {
     rid: { sender: i.session.peerId, id: i.session.id },
     https: i.req.isTls,
     debug: i.debug,
-    isRetry: false,
+    isRetry: i.isRetry === true,
     autoCrossOrigin: i.autoCrossOrigin,
     inSeq: i.session.inSeq,
     outSeq: i.session.outSeq,

@@ -64,6 +64,7 @@ try {
     client: (s) => app?.onClientSession(s),
     internal: (s) => app?.onInternalSession(s),
     isConnected: (cid) => wsControl?.has(cid) ?? false,
+    retry: (frame) => app?.onRetry(frame, sockets.client),
   });
 } catch (err) {
   log.error({ err: (err as Error).message }, 'cannot set up sockets');

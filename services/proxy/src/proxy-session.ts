@@ -83,7 +83,15 @@ export class ProxySession {
   private answerTimer: NodeJS.Timeout | undefined;
   private sessionLog: Log | undefined;
 
-  constructor(private readonly ctx: SessionContext, private readonly cs: ResponderSession, private readonly internal = false) {}
+  /**
+   * @param internal a handler-originated request (intreq): never handed off
+   * @param retried a session the handler gave back (`retry` packet): routed by the named route,
+   *   handed off again with `is-retry`
+   */
+  constructor(
+    private readonly ctx: SessionContext, private readonly cs: ResponderSession,
+    private readonly internal = false, private readonly retried = false,
+  ) {}
 
   /** The session's child logger, made on first use (most sessions never log at the default level). */
   private get log(): Log { return (this.sessionLog ??= this.ctx.log.child({ rid: this.cs.id, from: this.cs.peerId })); }
@@ -115,7 +123,7 @@ export class ProxySession {
       this.done();
       return;
     }
-    if (this.internal) {
+    if (this.internal || this.retried) {
       const named = passthroughRoute(p.passthrough);
       if (named !== undefined) this.req.routeId = named;
     }
@@ -163,7 +171,8 @@ export class ProxySession {
     this.target = target;
     if (!target) { this.respondError('Error: route has no targets'); return; }
     const rw = targetHeaders({
-      req: this.req, route, target, trusted: this.trusted, internal: this.internal, settings: this.ctx.settings, signer: this.ctx.signer,
+      // a retried session's headers come from the handler (Grip-Last added, client Grip-* already removed)
+      req: this.req, route, target, trusted: this.trusted, internal: this.internal || this.retried, settings: this.ctx.settings, signer: this.ctx.signer,
     });
     this.outHeaders = rw.headers;
     this.logicalPeer = rw.logicalPeer;
@@ -495,6 +504,7 @@ export class ProxySession {
       autoCrossOrigin: this.ctx.settings.autoCrossOrigin || route.aco,
       logicalPeer: this.logicalPeer,
       sig: sig ? { iss: sig.iss, keyText: sig.keyText } : undefined,
+      isRetry: this.retried,
     });
   }
 

@@ -28,6 +28,8 @@ export interface SessionHandlers {
   internal(s: ResponderSession): void;
   /** Command socket `conncheck`: is this WebSocket connection id held here? */
   isConnected?(cid: string): boolean;
+  /** A `retry` packet from the handler (one frame, raw tnetstring): sessions given back. */
+  retry?(frame: Buffer): void;
 }
 
 function need(specs: readonly string[], key: string): string[] {
@@ -39,8 +41,8 @@ function need(specs: readonly string[], key: string): string[] {
  * Builds every socket from `[proxy]` specs. Connects to the connection manager and zurl, binds
  * the handler-facing ones (accept, inspect, retry, ws-control, stats, command, intreq). The
  * ws-control pair carries GRIP WebSocket sessions (see wsoh/ws-control-link.ts), the stats PUB
- * the proxy's stats packets (stats.ts); retry and inspect are bound so a handler can attach but
- * are not used yet.
+ * the proxy's stats packets (stats.ts), the retry PULL sessions a handler gives back
+ * (`handlers.retry`); inspect is bound so a handler can attach but is not used yet.
  * @throws ProxyArgsError when the connection manager or zurl specs are missing.
  */
 export function buildSockets(cfg: PushpinConfig, instanceId: string, log: Log, handlers: SessionHandlers): ProxySockets {
@@ -140,7 +142,10 @@ function idleSockets(cfg: PushpinConfig, log: Log, fileMode: { ipcFileMode?: num
   if (p.handlerInspectSpec) out.push(new ZrpcClient([p.handlerInspectSpec], true, log));
   if (p.handlerRetryInSpec) {
     const r = new Receiver('pull', one(p.handlerRetryInSpec), log);
-    r.onMessage = (frames) => log.warn({ parts: frames.length }, 'retry packet from handler ignored (retry is not supported yet)');
+    r.onMessage = (frames) => {
+      if (frames.length !== 1 || !handlers.retry) { log.warn({ parts: frames.length }, 'retry: expected one frame; dropped'); return; }
+      handlers.retry(frames[0]!);
+    };
     out.push(r);
   }
   if (p.commandSpec) {

@@ -2,8 +2,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { parseKeySpec, verifyGripSig } from '@pushpin-ts/grip';
+import { encode as tnEncode } from '@pushpin-ts/tnetstring';
 import {
-  decodeAcceptArgs, encodeAcceptResult, ResponderTransport, ZhttpResponder, ZrpcCondition,
+  decodeAcceptArgs, encodeAcceptResult, encodeRetryPacket, ResponderTransport, Sender, ZhttpResponder, ZrpcCondition,
   type AcceptArgs, type Packet, type ResponderSession, type ZrpcHandler,
 } from '@pushpin-ts/zhttp';
 import { GRIP_FEATURE } from '../src/index.js';
@@ -172,6 +173,51 @@ test('GRIP response: handoff-start, handoff-proceed, accept with seq/credits, ha
     assert.equal(res.body.toString(), 'from handler\n');
     assert.equal(res.from, 'handler-test');
   } finally {
+    ht.close();
+  }
+});
+
+test('retry packet: the handler gives the session back; the proxy re-asks the backend and answers the client', async () => {
+  const accepted = defer<AcceptArgs>();
+  onAccept = (req) => { accepted.resolve(decodeAcceptArgs(req.args)); return encodeAcceptResult({ accepted: true }); };
+  const at = nextZurl();
+  const c = clientRequest(condure.init, { uri: 'http://app.example/api/lp', credits: 4096 });
+  (await at).respond({ code: 200, reason: 'OK', headers: [['Grip-Hold', 'response'], ['Grip-Channel', 'lp']] }, Buffer.from('timeout\n'));
+  const a = await within(accepted.promise, 5000, 'accept call');
+  const rq = a.requests[0]!;
+  const ht = new ResponderTransport({ instanceId: 'handler-test', pullSpecs: [], routerSpecs: [env.spec('condure-out-stream')], pubSpecs: [env.spec('condure-in')], bind: false }, quiet);
+  const retry = new Sender('push', { specs: [env.spec('retry')], bind: false }, quiet);
+  await ht.start();
+  await retry.start();
+  try {
+    await sleep(200);
+    const hs = new ZhttpResponder(ht, { instanceId: 'handler-test', log: quiet })
+      .adopt({ from: rq.rid.sender, id: rq.rid.id, inSeq: rq.inSeq, outSeq: rq.outSeq, credits: rq.outCredits });
+    hs.keepAlive();
+    await sleep(100);
+    // garbage first: logged and dropped, the proxy keeps going
+    retry.send(Buffer.from('not a tnetstring'));
+    retry.send(tnEncode({ requests: [] }));
+    // the packet as Pushpin 1.36's handler sends it (a long-poll update)
+    const again = nextZurl();
+    retry.send(tnEncode(encodeRetryPacket({
+      requests: [{ rid: rq.rid, https: false, debug: false, isRetry: false, autoCrossOrigin: false, inSeq: hs.inSeq, outSeq: hs.outSeq, outCredits: hs.credits, peerAddress: '10.1.2.3' }],
+      route: a.route!,
+      requestData: { method: 'GET', uri: 'http://app.example/api/lp', headers: [['Host', 'app.example'], ['Grip-Last', 'lp; last-id=1'], ['Grip-Hold', 'from-a-client']], body: Buffer.alloc(0) },
+    })));
+    const z = await again;
+    assert.equal(z.request?.uri, 'http://app.example/api/lp');
+    assert.equal(hv(z.request?.headers, 'Grip-Last'), 'lp; last-id=1');
+    assert.equal(hv(z.request?.headers, 'Grip-Hold'), undefined, 'a client Grip-* header is not forwarded');
+    assert.ok(hv(z.request?.headers, 'Grip-Sig'), 'signed like any proxied request');
+    z.respond({ code: 200, reason: 'OK', headers: [['Content-Type', 'text/plain']] }, Buffer.from('fresh\n'));
+    const res = await within(c.done, 5000, 'the retried response at the client');
+    assert.equal(res.code, 200);
+    assert.equal(res.body.toString(), 'fresh\n');
+    assert.notEqual(res.from, 'handler-test');
+    assert.ok(proxy.logs.some((l) => String(l['msg']).startsWith('retry: malformed packet')), 'the garbage was logged');
+  } finally {
+    retry.close();
     ht.close();
   }
 });

@@ -174,3 +174,31 @@ export function decodeAcceptResult(v: TnValue): AcceptResult {
   if (m['response'] !== undefined && m['response'] !== null) out.response = decodeResponseData(m['response']);
   return out;
 }
+
+/**
+ * A handler → proxy `retry` packet (one frame, raw tnetstring; architecture.md §2.4, §5.5): the
+ * handler gives sessions back for a new backend round trip (a long-poll update, grip.md §9.2).
+ * Captured from Pushpin 1.36: `{requests:[{rid, in-seq, out-seq, out-credits, peer-address}],
+ * route, request-data:{method, uri, headers, body}}`.
+ */
+export interface RetryPacket {
+  requests: AcceptRequest[];
+  requestData: RequestData;
+  route?: string;
+}
+
+/** @throws ZrpcFormatError naming the first missing or mistyped field. */
+export function decodeRetryPacket(v: TnValue): RetryPacket {
+  const m = asMap(v, 'retry packet');
+  const reqs = m['requests'];
+  if (!Array.isArray(reqs) || reqs.length === 0) throw new ZrpcFormatError('retry: requests is not a non-empty list');
+  const out: RetryPacket = { requests: reqs.map(decodeAcceptRequest), requestData: decodeRequestData(m['request-data']) };
+  const route = so(m, 'route'); if (route !== undefined) out.route = route;
+  return out;
+}
+
+export function encodeRetryPacket(r: RetryPacket): TnValue {
+  const m: Record<string, TnValue> = { requests: r.requests.map(encodeAcceptRequest), 'request-data': encodeRequestData(r.requestData) };
+  if (r.route !== undefined) m['route'] = b(r.route);
+  return m;
+}

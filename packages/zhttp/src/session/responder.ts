@@ -21,6 +21,8 @@ export class ResponderSession extends SessionBase {
 
 export interface AdoptOptions {
   from: string; id: string; inSeq: number; outSeq: number; credits: number; multi?: boolean;
+  /** The request the session carries (a proxy taking a session back from the handler). */
+  request?: Packet;
 }
 
 export interface ResponderOptions {
@@ -52,7 +54,7 @@ export class ZhttpResponder {
 
   /** Takes over a session started elsewhere (handoff; zhttp.md §5). */
   adopt(o: AdoptOptions): ResponderSession {
-    const s = new ResponderSession(this, o.from, o.id, undefined);
+    const s = new ResponderSession(this, o.from, o.id, o.request);
     s.inSeq = o.inSeq;
     s.outSeq = o.outSeq;
     s.credits = o.credits;
