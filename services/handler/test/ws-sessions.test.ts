@@ -115,6 +115,22 @@ test('send-delayed: sent after the timeout; a newer one flushes the pending one;
   assert.deepEqual((await flushed()).map((i) => i.message?.toString()), ['three']);
 });
 
+test('need-keep-alive (Pushpin 1.36\'s proxy runs the timer): answered with the content while keep-alives are on', async () => {
+  const { feed, grip, flushed } = setup();
+  feed({ cid: 'c1', type: 'here', ttl: 60 });
+  feed({ cid: 'c1', type: 'need-keep-alive' });
+  assert.deepEqual(await flushed(), [], 'no keep-alive set up yet');
+  grip('c1', { type: 'keep-alive', 'content-bin': Buffer.from([1, 2]).toString('base64'), 'message-type': 'binary', timeout: 1 });
+  await flushed();
+  feed({ cid: 'c1', type: 'need-keep-alive' });
+  assert.deepEqual(await flushed(), [{ cid: 'c1', type: 'send', contentType: 'binary', message: Buffer.from([1, 2]) }]);
+  grip('c1', { type: 'keep-alive' });
+  await flushed();
+  feed({ cid: 'c1', type: 'need-keep-alive' });
+  feed({ cid: 'nobody', type: 'need-keep-alive' });
+  assert.deepEqual(await flushed(), [{ cid: 'nobody', type: 'cancel' }]);
+});
+
 test('malformed packets from the proxy are ignored', async () => {
   const { ws, flushed } = setup();
   ws.onFrames([Buffer.from('garbage')]);

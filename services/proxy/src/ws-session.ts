@@ -178,7 +178,12 @@ export class WsProxySession implements WsControlTarget {
     const link = this.ctx.wsControl;
     if (link?.enabled && (this.grip || subs.length)) {
       this.cid = randomUUID();
-      this.clientKa = new ClientKeepAlive((type, content) => { if (this.cs.buffered < CLIENT_BUFFER_MAX) this.toClient(type, content); }, (fn) => this.guard(fn));
+      const cid = this.cid;
+      this.clientKa = new ClientKeepAlive(
+        (type, content) => { if (this.cs.buffered < CLIENT_BUFFER_MAX) this.toClient(type, content); },
+        (fn) => this.guard(fn),
+        () => link.needKeepAlive(cid),
+      );
       link.register(this.cid, {
         uri: this.req.uri, route: route.id, channelPrefix: route.prefix, debug: this.debug, trusted: this.trusted,
         ...(route.logLevel !== undefined ? { logLevel: route.logLevel } : {}),

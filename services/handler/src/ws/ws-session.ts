@@ -38,6 +38,8 @@ export class WsSession implements Subscriber {
   /** Implicit `sub=` channels: cannot be unsubscribed. */
   readonly implicit = new Set<string>();
   sessionId: string | undefined;
+  /** Content of the backend's `keep-alive` control message, sent when the proxy asks (`need-keep-alive`). */
+  keepAlive: { contentType: string | undefined; message: Buffer } | undefined;
   private expireTimer: WheelTimer | undefined;
   private delayed: { type: string; content: Buffer; timer: WheelTimer } | undefined;
   private released = false;

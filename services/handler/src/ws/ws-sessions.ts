@@ -100,6 +100,16 @@ export class WsSessions {
         if (!s) { cancel(); return; }
         this.onGrip(s, it.message ?? Buffer.alloc(0));
         return;
+      case 'need-keep-alive': {
+        // Pushpin 1.36's proxy runs the timer and asks for the content each time it fires
+        if (!s) { cancel(); return; }
+        const ka = s.keepAlive;
+        if (!ka) return;
+        const out: WsControlItem = { cid: s.cid, type: 'send', message: ka.message };
+        if (ka.contentType !== undefined) out.contentType = ka.contentType;
+        this.send(out, s.proxy);
+        return;
+      }
       default:
         this.o.log.debug({ cid: it.cid, type: it.type }, 'ws-control item ignored');
     }
@@ -142,12 +152,16 @@ export class WsSessions {
         s.setMeta(c.name, c.value);
         return;
       case 'keep-alive': {
+        // the content travels in the setup too: our proxy then sends it without asking back;
+        // Pushpin's proxy ignores it and asks with `need-keep-alive` (answered above)
         const it: WsControlItem = { cid: s.cid, type: 'keep-alive-setup' };
+        s.keepAlive = undefined;
         if (c.content !== undefined) {
           it.contentType = c.messageType;
           it.message = c.content;
           it.timeout = c.timeout ?? KEEP_ALIVE_TIMEOUT;
           it.keepAliveMode = c.mode;
+          s.keepAlive = { contentType: c.messageType, message: c.content };
         }
         this.send(it, s.proxy);
         return;

@@ -95,7 +95,7 @@ export class WohSession implements WsControlTarget {
     this.log = log.child({ cid: this.cid });
     this.clientKa = new ClientKeepAlive((type, content) => {
       if (this.cs.buffered < CLIENT_BUFFER_MAX) this.toClient(type, content);
-    }, (fn) => this.guard(fn));
+    }, (fn) => this.guard(fn), () => { if (this.registered) this.ctx.wsControl?.needKeepAlive(this.cid); });
   }
 
   private get debug(): boolean { return this.ctx.settings.debug || this.route.debug; }

@@ -78,6 +78,11 @@ export class WsControlLink {
     if (this.sessions.has(cid)) this.queue({ cid, type: 'grip', message: json });
   }
 
+  /** The keep-alive timer fired and the handler holds the content (Pushpin 1.36's handler). */
+  needKeepAlive(cid: string): void {
+    if (this.sessions.has(cid)) this.queue({ cid, type: 'need-keep-alive' });
+  }
+
   /** Implicit `sub=` subscription (channel without route prefix). */
   subscribe(cid: string, channel: string): void {
     if (this.sessions.has(cid)) this.queue({ cid, type: 'subscribe', channel });
