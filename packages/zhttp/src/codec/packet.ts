@@ -49,9 +49,9 @@ export interface Packet {
   routerResp?: boolean;
   userData?: TnValue;
   /**
-   * Handler → proxy internal requests (1.36 already sends it, despite zhttp.md §10): a map with
-   * `route` (the route id from the accept), `prefer-internal`, `auto-share`. A request carrying
-   * it is answered raw: no GRIP processing, no handoff.
+   * Handler → proxy internal requests (Pushpin 1.36 already sends it, although zhttp.md §8 lists
+   * it as newer): a map with `route` (the route id from the accept), `prefer-internal`,
+   * `auto-share`. A request carrying it is answered raw: no GRIP processing, no handoff.
    */
   passthrough?: TnValue;
   multi?: boolean;
