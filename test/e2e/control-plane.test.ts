@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as zmq from 'zeromq';
+import WebSocket from 'ws';
 import { decodeMap, encode, toPlain, type TnValue } from '@pushpin-ts/tnetstring';
 import { freeOffset, freePort, openStream, publish, repoRoot, request, sleep, startRunner, waitPort, type Running, until } from '../helpers/index.js';
 
@@ -295,6 +296,32 @@ describe('control plane on a configured runner', () => {
     assert.equal(res.status, 404);
     await until(async () => sample(await scrape(proxyProm), 'pushpin_request_response{class="4xx"}') === (sample(p0, 'pushpin_request_response{class="4xx"}') ?? 0) + 1, 3000, '4xx to move');
   });
+
+  test('as in Pushpin, plain requests and WebSockets are reported too: HTTP by condure id, WebSockets by a connection id, once', async () => {
+    const start = packets.length;
+    const res = await request(r.httpPort, { path: '/' });
+    assert.equal(res.status, 200);
+    await until(() => packets.slice(start).some((p) => p.type === 'conn' && p.fields['unavailable'] === true), 5000, 'conn unavailable for the plain request');
+    const opened = packets.slice(start).filter((p) => p.type === 'conn' && p.fields['unavailable'] === undefined);
+    assert.equal(opened.length, 1, JSON.stringify(opened.map((p) => p.fields)));
+    assert.match(String(opened[0]!.fields['id']), /^condure:/);
+    assert.equal(opened[0]!.fields['type'], 'http');
+    assert.equal(opened[0]!.fields['peer-address'], '127.0.0.1');
+    assert.match(String(opened[0]!.fields['from']), handlerIdRe);
+
+    const wsStart = packets.length;
+    const ws = new WebSocket(`ws://127.0.0.1:${r.httpPort}/ws`);
+    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+    ws.send('hi');
+    await new Promise((resolve) => ws.once('message', resolve));
+    ws.close();
+    await until(() => packets.slice(wsStart).some((p) => p.type === 'conn' && p.fields['unavailable'] === true), 10_000, 'conn unavailable for the WebSocket');
+    const wsConns = packets.slice(wsStart).filter((p) => p.type === 'conn' && p.fields['unavailable'] === undefined);
+    assert.equal(wsConns.length, 1, JSON.stringify(wsConns.map((p) => p.fields)));
+    assert.match(String(wsConns[0]!.fields['id']), /^[0-9a-f]{8}-[0-9a-f]{4}-/);
+    assert.equal(wsConns[0]!.fields['type'], 'ws');
+    assert.equal(wsConns[0]!.fields['peer-address'], '127.0.0.1');
+  });
 });
 
 describe('pushpin-publish on the shipped config', () => {
@@ -359,4 +386,5 @@ describe('pushpin-publish on the shipped config', () => {
     assert.equal(viaZmq.stderr, `Error: nothing is listening at ${spec}\n`);
     assert.ok(viaZmq.ms < 8000, `took ${viaZmq.ms} ms (ZeroMQ timeout is 3 s)`);
   });
+
 });

@@ -74,7 +74,9 @@ wsControl = new WsControlLink(instanceId, sockets.wsControlOut, log);
 if (sockets.wsControlIn) sockets.wsControlIn.onMessage = (frames) => wsControl?.onFrame(frames);
 wsControl.start();
 const statsOut = sockets.stats;
-const stats = new ProxyStats(statsOut ? (f) => statsOut.send(f) : undefined, { from: instanceId, reportInterval: cfg.proxy.statsReportInterval, openSessions: () => app?.open ?? 0 });
+const stats = new ProxyStats(statsOut ? (f) => statsOut.send(f) : undefined, {
+  from: instanceId, reportInterval: cfg.proxy.statsReportInterval, openSessions: () => app?.open ?? 0, connectionTtl: cfg.global.statsConnectionTtl,
+});
 app = new ProxyApp({ log, settings: proxySettings(cfg), routes: () => routes.table, signer, zurl: sockets.zurl, accept: sockets.accept, wsControl, custom, stats, idleGc: new IdleGc(exposedGc()) });
 
 try {

@@ -45,6 +45,17 @@ export interface SessionContext {
   readonly custom?: CustomTargets | undefined;
   /** WS-control link to the handler (GRIP WebSocket sessions); undefined = none. */
   readonly wsControl?: WsControlLink | undefined;
+  /** Stats `conn` packets of client connections (stats.ts); undefined for internal requests. */
+  readonly conns?: ConnReporter | undefined;
+}
+
+/**
+ * Client connections as Pushpin's proxy reports them: HTTP ones by `<connmgr id>:<session id>`,
+ * WebSockets by their connection id (Connection-Id); `handedOff` when the handler took it over.
+ */
+export interface ConnReporter {
+  opened(id: string, type: 'http' | 'ws', peerAddress: string | undefined, ssl: boolean): void;
+  closed(id: string, handedOff: boolean): void;
 }
 
 type Phase =
@@ -78,6 +89,8 @@ export class ProxySession {
   private grip: { head: ResponseData; chunks: Buffer[]; size: number } | undefined;
   private code: number | undefined;
   private finished = false;
+  /** The handler accepted the session (it reports the connection from then on). */
+  private handedOff = false;
   /** Custom targets: cancels the pending req-mode request / the answer-start timer. */
   private reqCancel: (() => void) | undefined;
   private answerTimer: NodeJS.Timeout | undefined;
@@ -103,6 +116,9 @@ export class ProxySession {
   }
 
   private get debug(): boolean { return this.ctx.settings.debug || (this.route?.debug ?? false); }
+
+  /** The connection's id in stats `conn` packets. */
+  private get connId(): string { return `${this.cs.peerId}:${this.cs.id}`; }
 
   /** Acknowledges the session, then routes and forwards it. `busy`: answer 503 at once. */
   start(busy = false): void {
@@ -146,6 +162,7 @@ export class ProxySession {
       this.done();
       return;
     }
+    this.ctx.conns?.opened(this.connId, 'http', this.req.peerAddress, this.req.isTls);
     if (busy) {
       this.log.warn({ uri: this.req.uri }, 'max_open_requests reached; answering 503');
       this.respondText(503, MESSAGES.busy);
@@ -519,6 +536,7 @@ export class ProxySession {
     } else if (o.accepted) {
       this.code = response.code;
       this.log.info(this.summary(), 'request handed to the handler');
+      this.handedOff = true;
       this.cs.destroy();
       this.done(true);
     } else if (o.response) {
@@ -573,6 +591,7 @@ export class ProxySession {
     this.reqCancel = undefined;
     this.closeBackend(true);
     if (!logged && this.req) this.log.info(this.summary(), this.code === undefined ? 'request ended without response' : 'request done');
+    if (this.req && !this.req.isWebSocket) this.ctx.conns?.closed(this.connId, this.handedOff);
     this.ctx.onDone(this.code, this.body.total, this.respIn);
   }
 

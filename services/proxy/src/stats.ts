@@ -7,6 +7,9 @@
  * - `activity` `{count}`: client requests received, aggregated and flushed {@link FLUSH_MS}
  *   after the first one (Pushpin counts a request as one unit of activity);
  * - `counts` `{requests-received}`: the same requests, flushed with the activity;
+ * - `conn` `{id, type, peer-address, ssl, ttl}` when a client connection opens, again every ¾
+ *   ttl while it stays with the proxy, and `{id, unavailable}` when it ends here (a session the
+ *   handler took over is reported by the handler from then on), as Pushpin's proxy does;
  * - `report` every `[proxy] stats_report_interval` seconds: `connections` (most sessions open
  *   at once in the interval), `duration` (ms) and the byte counters this proxy can measure
  *   without touching the data path (request header and body bytes from clients, relayed
@@ -66,6 +69,8 @@ export interface ProxyStatsOptions {
   reportInterval: number;
   /** Client sessions open now (sampled for `connections`). */
   openSessions(): number;
+  /** `[global] stats_connection_ttl` (s) of `conn` packets; default 120. */
+  connectionTtl?: number;
   /** Clock (ms); default Date.now. */
   now?: () => number;
 }
@@ -86,10 +91,15 @@ export class ProxyStats {
   private serverContentBytesIn = 0;
   private closed = false;
   private readonly now: () => number;
+  /** Connections this proxy holds, with their `conn` fields (re-sent every ¾ ttl). */
+  private readonly conns = new Map<string, Record<string, StatsValue>>();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly connTtl: number;
 
   constructor(private readonly send: ((frame: Buffer) => void) | undefined, private readonly o: ProxyStatsOptions) {
     this.now = o.now ?? Date.now;
     this.lastReport = this.now();
+    this.connTtl = Math.max(1, o.connectionTtl ?? 120);
   }
 
   /** Starts the report timer. */
@@ -99,6 +109,31 @@ export class ProxyStats {
       this.reportTimer = setInterval(() => this.report(), this.o.reportInterval * 1000);
       this.reportTimer.unref();
     }
+    if (this.send) {
+      this.refreshTimer = setInterval(() => this.refreshConnections(), this.connTtl * 750);
+      this.refreshTimer.unref();
+    }
+  }
+
+  /** A client connection opened here (`type` ws for WebSocket; `ssl` for TLS). */
+  connOpened(id: string, type: 'http' | 'ws', peerAddress: string | undefined, ssl: boolean): void {
+    if (!this.send || this.closed) return;
+    const f: Record<string, StatsValue> = { id, type, ttl: this.connTtl };
+    if (peerAddress !== undefined) f['peer-address'] = peerAddress;
+    if (ssl) f['ssl'] = true;
+    this.conns.set(id, f);
+    this.emit('conn', f);
+  }
+
+  /** The connection ended here, or (`handedOff`) the handler took it over and reports it now. */
+  connClosed(id: string, handedOff: boolean): void {
+    if (!this.conns.delete(id) || handedOff) return;
+    this.emit('conn', { id, unavailable: true });
+  }
+
+  /** Re-sends `conn` for every connection still held (before the handler's ttl runs out). */
+  refreshConnections(): void {
+    for (const f of this.conns.values()) this.emit('conn', f);
   }
 
   /** A client request arrived (its head was `headBytes` long). Call before opening its session. */
@@ -171,8 +206,10 @@ export class ProxyStats {
     this.closed = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.reportTimer) clearInterval(this.reportTimer);
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.flushTimer = undefined;
     this.reportTimer = undefined;
+    this.refreshTimer = undefined;
   }
 
   private emit(type: string, fields: Record<string, StatsValue>): void {

@@ -60,6 +60,8 @@ export class WsProxySession implements WsControlTarget {
   private grip: GripExtension | undefined;
   /** Connection id towards the handler (registered sessions only). */
   private cid: string | undefined;
+  /** Id of this connection in stats `conn` packets (also the handler's connection id). */
+  private statsId: string | undefined;
   /** A fragmented backend message in progress: relayed or dropped. */
   private backendMsg: 'relay' | 'drop' | undefined;
   /** Published messages marked `queue` that wait for a fragmented backend message to end. */
@@ -153,6 +155,15 @@ export class WsProxySession implements WsControlTarget {
     this.echo = true;
     this.phase = 'open';
     this.cs.respond({ code: 101, reason: 'Switching Protocols', headers: [] }, EMPTY, false, { credits: WINDOW });
+    this.reportOpen();
+  }
+
+  /** Stats `conn` for the connection, by a fresh connection id (Pushpin reports every WebSocket so). */
+  private reportOpen(): string {
+    const id = randomUUID();
+    this.statsId = id;
+    this.ctx.conns?.opened(id, 'ws', this.req.peerAddress, this.req.isTls);
+    return id;
   }
 
   // ---- handshake answer ------------------------------------------------------------------
@@ -173,11 +184,12 @@ export class WsProxySession implements WsControlTarget {
     if (!this.trusted) headers = headers.filter(([k]) => k.toLowerCase() !== 'sec-websocket-extensions');
     this.cs.respond({ code: 101, reason: p.reason ?? 'Switching Protocols', headers }, EMPTY, false, { credits: WINDOW });
     this.log.info({ uri: this.req.uri, route: route.id, target: this.tried.at(-1), grip: this.grip !== undefined }, 'WebSocket connected');
+    const connId = this.reportOpen();
     const target = route.targets[this.targetIndex];
     const subs = target?.type === 'http' ? target.subs : [];
     const link = this.ctx.wsControl;
     if (link?.enabled && (this.grip || subs.length)) {
-      this.cid = randomUUID();
+      this.cid = connId;
       const cid = this.cid;
       this.clientKa = new ClientKeepAlive(
         (type, content) => { if (this.cs.buffered < CLIENT_BUFFER_MAX) this.toClient(type, content); },
@@ -444,6 +456,7 @@ export class WsProxySession implements WsControlTarget {
     if (this.linger) clearTimeout(this.linger);
     this.clientKa?.stop();
     if (this.cid) this.ctx.wsControl?.unregister(this.cid);
+    if (this.statsId) this.ctx.conns?.closed(this.statsId, false);
     this.closeBackend();
     this.ctx.onDone();
   }

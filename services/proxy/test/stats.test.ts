@@ -28,6 +28,29 @@ describe('encoding', () => {
 });
 
 describe('ProxyStats', () => {
+  test('conn: on open (ws, ssl, address, ttl), refreshed while held, unavailable at the end unless handed off', () => {
+    const sent: Buffer[] = [];
+    const s = new ProxyStats((f) => sent.push(f), { from: 'p', reportInterval: 0, openSessions: () => 0, connectionTtl: 60 });
+    s.connOpened('condure:1-0-1', 'http', '10.0.0.1', false);
+    s.connOpened('8f0e-uuid', 'ws', undefined, true);
+    s.connOpened('condure:1-0-2', 'http', '10.0.0.2', false);
+    s.refreshConnections();
+    s.connClosed('condure:1-0-1', false);
+    s.connClosed('condure:1-0-2', true);
+    s.connClosed('never-opened', false);
+    s.refreshConnections();
+    assert.deepEqual(sent.map(parse), [
+      { type: 'conn', fields: { from: 'p', id: 'condure:1-0-1', 'peer-address': '10.0.0.1', ttl: 60, type: 'http' } },
+      { type: 'conn', fields: { from: 'p', id: '8f0e-uuid', ssl: true, ttl: 60, type: 'ws' } },
+      { type: 'conn', fields: { from: 'p', id: 'condure:1-0-2', 'peer-address': '10.0.0.2', ttl: 60, type: 'http' } },
+      { type: 'conn', fields: { from: 'p', id: 'condure:1-0-1', 'peer-address': '10.0.0.1', ttl: 60, type: 'http' } },
+      { type: 'conn', fields: { from: 'p', id: '8f0e-uuid', ssl: true, ttl: 60, type: 'ws' } },
+      { type: 'conn', fields: { from: 'p', id: 'condure:1-0-2', 'peer-address': '10.0.0.2', ttl: 60, type: 'http' } },
+      { type: 'conn', fields: { from: 'p', id: 'condure:1-0-1', unavailable: true } },
+      { type: 'conn', fields: { from: 'p', id: '8f0e-uuid', ssl: true, ttl: 60, type: 'ws' } },
+    ]);
+  });
+
   test('requests are aggregated into one activity and one counts packet', () => {
     const sent: Buffer[] = [];
     let open = 0;

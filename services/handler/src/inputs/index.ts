@@ -128,7 +128,9 @@ export async function startPublishInputs(opts: PublishInputsOptions): Promise<Pu
       stats = s;
       // feed the stats from the hub when it reports changes (HubStatsEvents, hub-api.ts)
       const ev = hub as Hub & Partial<HubStatsEvents>;
-      ev.onConnectionAdded?.((c) => s.connection(c.cid, { type: c.mode === 'ws' ? 'ws' : 'http', peerAddress: c.peerAddress }));
+      // WebSocket connections stay with the proxy, which reports them (with the client's
+      // address, which the handler never sees); as in Pushpin, the handler reports only its holds
+      ev.onConnectionAdded?.((c) => { if (c.mode !== 'ws') s.connection(c.cid, { type: 'http', peerAddress: c.peerAddress }); });
       ev.onConnectionRemoved?.((cid) => s.disconnection(cid));
       ev.onSubscribers?.((mode, channel, n) => s.subscription(mode, channel, n));
       ev.onDelivered?.((channel, id, transport, n) => s.message(channel, id, transport, n));

@@ -51,6 +51,8 @@ interface Inflight {
 export class WohSession implements WsControlTarget {
   /** Connection-Id towards the backend and the handler's connection id. */
   readonly cid = randomUUID();
+  /** A stats `conn` went out for this connection (once the client got its 101). */
+  private reported = false;
   private phase: 'connecting' | 'open' | 'done' = 'connecting';
   private target!: HttpTarget;
   private baseHeaders: Header[] = [];
@@ -288,6 +290,8 @@ export class WohSession implements WsControlTarget {
     if (!this.route.noGrip && !this.trusted && grip) this.grip = grip;
     this.cs.respond({ code: 101, reason: 'Switching Protocols', headers: handshakeHeaders(headers) }, EMPTY, false, { credits: WINDOW });
     this.log.info({ uri: this.req.uri, route: this.route.id, target: this.tried.at(-1), grip: this.grip !== undefined }, 'WebSocket-over-HTTP connected');
+    this.ctx.conns?.opened(this.cid, 'ws', this.req.peerAddress, this.req.isTls);
+    this.reported = true;
     const link = this.ctx.wsControl;
     if (link?.enabled && (this.grip || this.target.subs.length)) {
       link.register(this.cid, {
@@ -595,6 +599,7 @@ export class WohSession implements WsControlTarget {
     if (inf && !inf.complete) { inf.complete = true; inf.zs.cancel(); }
     if (this.registered) this.ctx.wsControl?.unregister(this.cid);
     this.registered = false;
+    if (this.reported) this.ctx.conns?.closed(this.cid, false);
     if (!this.destroyWhenDrained && !this.cs.ended) this.cs.cancel();
     this.ctx.onDone();
   }
