@@ -117,7 +117,7 @@ export class WsSession {
     // open() runs synchronously inside accept and records the connection
     accept(this, headers, protocol, extensions);
     if (!this.ws) {
-      // seen about once in 4,000 handshakes with the pinned uWS build (README, Known differences)
+      // seen about once in 6,000 handshakes with the pinned uWS build (README, Known differences)
       this.ctx.log.warn({ rid: this.s.id }, 'websocket upgrade did not open; cancelling');
       if (!this.s.ended) this.s.cancel();
     }
