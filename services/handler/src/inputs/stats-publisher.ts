@@ -151,6 +151,8 @@ export class StatsPublisher {
   }
 
   disconnection(id: string): void {
+    // the proxy announced it before handing it over: it is gone for both
+    this.external.delete(id);
     if (!this.conns.delete(id)) return;
     this.send('conn', { id, unavailable: true });
   }
