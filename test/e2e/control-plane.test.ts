@@ -186,19 +186,19 @@ describe('control plane on a configured runner', () => {
       const cid = await nextConnId(mark);
       assert.match(cid, /^condure:/);
       assert.deepEqual(await command({ id: 'c', method: 'conncheck', args: { ids: [cid, 'condure:no-such-id'] } }), { id: 'c', success: true, value: [cid] });
-      assert.deepEqual(await command({ id: 'c2', method: 'conncheck', args: { ids: 'x' } }), { id: 'c2', success: false, condition: 'bad-request', value: null });
+      assert.deepEqual(await command({ id: 'c2', method: 'conncheck', args: { ids: 'x' } }), { id: 'c2', success: false, condition: 'bad-request' });
 
       assert.deepEqual(await command({ id: 'r', method: 'recover' }), { id: 'r', success: true, value: null });
       assert.deepEqual(await command({ id: 'f1', method: 'refresh', args: { channel: 'cmd' } }), { id: 'f1', success: true, value: null });
-      assert.deepEqual(await command({ id: 'f2', method: 'refresh', args: { cid: 'condure:no-such-id' } }), { id: 'f2', success: false, condition: 'item-not-found', value: null });
-      assert.deepEqual(await command({ id: 'f3', method: 'refresh', args: {} }), { id: 'f3', success: false, condition: 'bad-request', value: null });
+      assert.deepEqual(await command({ id: 'f2', method: 'refresh', args: { cid: 'condure:no-such-id' } }), { id: 'f2', success: false, condition: 'item-not-found' });
+      assert.deepEqual(await command({ id: 'f3', method: 'refresh', args: {} }), { id: 'f3', success: false, condition: 'bad-request' });
 
       assert.deepEqual(await command({ id: 'p1', method: 'publish', args: { items: [item('cmd', 'after-recover\n')] } }), { id: 'p1', success: true, value: null });
       await s.waitFor('after-recover\n');
       assert.deepEqual(await command({ id: 'p2', method: 'publish', args: { items: [{ formats: {} }] } }), {
         id: 'p2', success: false, condition: 'bad-request', value: "Invalid format: publish item object does not contain 'channel'",
       });
-      assert.deepEqual(await command({ id: 'x', method: 'no-such-method' }), { id: 'x', success: false, condition: 'method-not-found', value: null });
+      assert.deepEqual(await command({ id: 'x', method: 'no-such-method' }), { id: 'x', success: false, condition: 'method-not-found' });
 
       s.close();
       await until(async () => {

@@ -104,4 +104,7 @@ test('ZRPC request and response', () => {
   const back = decodeZrpcResponse(enc);
   assert.equal(back.success, false);
   assert.equal(back.condition, 'method-not-found');
+  // byte for byte as Pushpin answers: an error carries no value, a success always one (null)
+  assert.equal(enc.toString(), '59:2:id,1:8,7:success,5:false!9:condition,16:method-not-found,}');
+  assert.equal(encodeZrpcResponse({ success: true }).toString(), '28:7:success,4:true!5:value,0:~}');
 });

@@ -64,7 +64,7 @@ for (const proto of ['ipc', 'tcp'] as const) {
         const req: Record<string, TnValue> = { id: 'b', method: 'conncheck' };
         if (args !== undefined) req['args'] = args;
         const r = await plain(req);
-        assert.deepEqual(r, { id: 'b', success: false, condition: 'bad-request', value: null }, JSON.stringify(args));
+        assert.deepEqual(r, { id: 'b', success: false, condition: 'bad-request' }, JSON.stringify(args));
       }
     });
 
@@ -79,13 +79,13 @@ for (const proto of ['ipc', 'tcp'] as const) {
       hub.connected.add('condure:9');
       assert.deepEqual(await plain({ id: '2', method: 'refresh', args: { cid: 'condure:9' } }), { id: '2', success: true, value: null });
       assert.deepEqual(hub.refreshes.at(-1), { cid: 'condure:9' });
-      assert.deepEqual(await plain({ id: '4', method: 'refresh', args: { cid: 'nope' } }), { id: '4', success: false, condition: 'item-not-found', value: null });
+      assert.deepEqual(await plain({ id: '4', method: 'refresh', args: { cid: 'nope' } }), { id: '4', success: false, condition: 'item-not-found' });
       assert.deepEqual(await plain({ method: 'refresh', args: { channel: 'room' } }), { success: true, value: null });
       assert.deepEqual(hub.refreshes.at(-1), { channel: 'room' });
       assert.deepEqual(await plain({ method: 'refresh', args: { cid: 'condure:9', channel: 'room' } }), { success: true, value: null });
       assert.deepEqual(hub.refreshes.at(-1), { cid: 'condure:9' }, 'cid wins');
       for (const args of [{}, { cid: 5 }, { channel: ['x'] }]) {
-        assert.deepEqual(await plain({ method: 'refresh', args }), { success: false, condition: 'bad-request', value: null }, JSON.stringify(args));
+        assert.deepEqual(await plain({ method: 'refresh', args }), { success: false, condition: 'bad-request' }, JSON.stringify(args));
       }
     });
 
@@ -120,8 +120,8 @@ for (const proto of ['ipc', 'tcp'] as const) {
     });
 
     test('unknown methods are method-not-found', async () => {
-      assert.deepEqual(await plain({ id: '8', method: 'bogus' }), { id: '8', success: false, condition: 'method-not-found', value: null });
-      assert.deepEqual(await plain({ id: '9', method: 'report' }), { id: '9', success: false, condition: 'method-not-found', value: null });
+      assert.deepEqual(await plain({ id: '8', method: 'bogus' }), { id: '8', success: false, condition: 'method-not-found' });
+      assert.deepEqual(await plain({ id: '9', method: 'report' }), { id: '9', success: false, condition: 'method-not-found' });
     });
 
     test('a DEALER client (ZrpcClient) works too', async () => {
@@ -208,7 +208,7 @@ describe('command socket bad input', () => {
   for (const [what, payload] of malformed) {
     test(`${what} is answered bad-format and logged`, async () => {
       const n = cap.lines.length;
-      assert.deepEqual(await raw(payload), { success: false, condition: 'bad-format', value: null });
+      assert.deepEqual(await raw(payload), { success: false, condition: 'bad-format' });
       const warn = cap.lines.slice(n).find((l) => l['msg'] === 'zrpc server: malformed request');
       assert.equal(warn?.['level'], 40, 'one warning');
       await stillServing();
@@ -216,11 +216,11 @@ describe('command socket bad input', () => {
   }
 
   test('wrong argument types are bad-request; unknown methods method-not-found', async () => {
-    assert.deepEqual(await raw(encode({ id: '1', method: 'conncheck', args: { ids: 7 } })), { id: '1', success: false, condition: 'bad-request', value: null });
-    assert.deepEqual(await raw(encode({ id: '2', method: 'refresh', args: { cid: ['a'] } })), { id: '2', success: false, condition: 'bad-request', value: null });
+    assert.deepEqual(await raw(encode({ id: '1', method: 'conncheck', args: { ids: 7 } })), { id: '1', success: false, condition: 'bad-request' });
+    assert.deepEqual(await raw(encode({ id: '2', method: 'refresh', args: { cid: ['a'] } })), { id: '2', success: false, condition: 'bad-request' });
     assert.deepEqual(await raw(encode({ id: '3', method: 'publish', args: { items: { a: 1 } } })),
       { id: '3', success: false, condition: 'bad-request', value: "Invalid format: object contains 'items' with wrong type" });
-    assert.deepEqual(await raw(encode({ id: '4', method: 'Publish' })), { id: '4', success: false, condition: 'method-not-found', value: null });
+    assert.deepEqual(await raw(encode({ id: '4', method: 'Publish' })), { id: '4', success: false, condition: 'method-not-found' });
     await stillServing();
   });
 

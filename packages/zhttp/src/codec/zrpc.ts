@@ -63,6 +63,7 @@ export function encodeZrpcResponse(r: ZrpcResponse): Buffer {
   if (r.id !== undefined) m['id'] = r.id;
   m['success'] = r.success;
   if (r.condition !== undefined) m['condition'] = r.condition;
-  m['value'] = r.value === undefined ? null : r.value;
+  // as Pushpin: a success always has a value (null when none); an error only when it was given
+  if (r.success || r.value !== undefined) m['value'] = r.value === undefined ? null : r.value;
   return encode(m);
 }
