@@ -73,6 +73,11 @@ export class HttpSession implements ChunkSink {
   private lenBase = 0;
   private lenFinal = false;
   private closeAfter = false;
+  /**
+   * The client sent `Connection: close`. uWS closes after the response but, unlike condure,
+   * does not say so; we write the header ourselves (uWS then adds none: it never echoes it).
+   */
+  private clientClose = false;
 
   private constructor(
     private readonly ctx: HttpContext,
@@ -93,6 +98,8 @@ export class HttpSession implements ChunkSink {
   static start(ctx: HttpContext, res: HttpRes, head: RequestHead, scheme: 'http' | 'https', hasBody: boolean): HttpSession {
     const s = ctx.initiator.open();
     const b = new HttpSession(ctx, res, s, head.method === 'HEAD', hasBody);
+    const conn = headerValue(head.headers, 'connection');
+    if (conn !== undefined && /(^|,)\s*close\s*(,|$)/i.test(conn)) b.clientClose = true;
     // shared functions (the session calls them with itself as `this`) instead of
     // per-connection closures: a held stream should cost as little as possible
     s.data = b;
@@ -188,6 +195,7 @@ export class HttpSession implements ChunkSink {
     res.cork(() => {
       res.writeStatus(wire(plan.status));
       for (const [k, v] of plan.headers) res.writeHeader(wire(k), wire(v));
+      if (this.clientClose) res.writeHeader('Connection', 'close');
       if (plan.noBody) {
         // uWS's endWithoutBody(n) leaves keep-alive connections stuck; write the length ourselves.
         if (plan.contentLength !== undefined && (this.isHead || code === 304)) res.writeHeader('Content-Length', String(plan.contentLength));

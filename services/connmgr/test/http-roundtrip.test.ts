@@ -112,3 +112,29 @@ test('HEAD and 204 responses carry no body; HEAD keeps the Content-Length', asyn
     agent.destroy();
   }
 });
+
+test('Connection: close from the client is answered with one Connection: close (as condure), whole or streamed', async () => {
+  const raw = async (answer: (s: Awaited<ReturnType<typeof rsp.nextSession>>) => void, reqConn = 'close'): Promise<string> => {
+    const c = net.connect(cm.port, '127.0.0.1');
+    let got = '';
+    c.on('data', (d: Buffer) => { got += d.toString('latin1'); });
+    const closed = new Promise<void>((resolve) => c.on('close', () => resolve()));
+    c.on('error', () => undefined);
+    c.write(`GET /conn-close HTTP/1.1\r\nHost: h\r\nConnection: ${reqConn}\r\n\r\n`);
+    answer(await rsp.nextSession());
+    await within(closed, 3000, 'the connection to close');
+    return got;
+  };
+  const count = (text: string) => text.slice(0, text.indexOf('\r\n\r\n')).split('\r\n').filter((l) => /^connection:\s*close$/i.test(l)).length;
+  const whole = await raw((s) => s.respond({ code: 200, reason: 'OK', headers: [['Content-Type', 'text/plain']] }, Buffer.from('whole')));
+  assert.equal(count(whole), 1, whole);
+  assert.ok(whole.endsWith('whole'));
+  const asked = await raw((s) => s.respond({ code: 200, reason: 'OK', headers: [['Connection', 'close']] }, Buffer.from('both')));
+  assert.equal(count(asked), 1, asked);
+  const streamed = await raw((s) => {
+    s.respond({ code: 200, reason: 'OK', headers: [['Content-Type', 'text/plain']] }, Buffer.from('a'), true);
+    setTimeout(() => s.write(Buffer.from('b'), false), 50);
+  });
+  assert.equal(count(streamed), 1, streamed);
+  assert.match(streamed, /\r\na\r\n[^]*\r\nb\r\n/, "both chunks arrived");
+});
