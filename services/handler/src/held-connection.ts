@@ -8,7 +8,7 @@ import type { ChannelSub, PreparedItem, Subscriber, SubscriberMode, Subscription
 import type { HandlerLog } from './log.js';
 import type { TimerWheel } from './timer-wheel.js';
 import type { TurnQueue } from './turn-queue.js';
-import { resolveLink, type SeqServices, type SessionOrigin } from './seq/index.js';
+import { resolveLink, type OutRequest, type SeqServices, type SessionOrigin } from './seq/index.js';
 
 /** The ZHTTP session surface a hold uses (ResponderSession implements it; tests fake it). */
 export interface ZhttpSessionLike {
@@ -153,6 +153,13 @@ export abstract class HeldConnection implements Subscriber {
     this.sendGone();
   }
 
+  /** `req` naming this session's route, so the proxy sends it the same way (`passthrough.route`). */
+  protected routed(req: OutRequest): OutRequest {
+    const route = this.origin?.route;
+    if (route !== undefined) req.route = route;
+    return req;
+  }
+
   /** POSTs the gone link (1.41 behaviour) once; the answer is ignored. */
   protected sendGone(): void {
     const uri = this.goneUri;
@@ -161,8 +168,7 @@ export abstract class HeldConnection implements Subscriber {
     const rq = this.ctx.seq?.requester;
     if (!rq) return;
     const host = hostOf(uri);
-    const route = this.origin?.route;
-    rq.request({ method: 'POST', uri, headers: host ? [['Host', host]] : [], ...(route !== undefined ? { route } : {}) }).then(
+    rq.request(this.routed({ method: 'POST', uri, headers: host ? [['Host', host]] : [] })).then(
       (r) => this.ctx.log.debug({ cid: this.cid, uri, code: r.code }, 'gone link sent'),
       (err: Error) => this.ctx.log.info({ cid: this.cid, uri, err: err.message }, 'gone link request failed'),
     );

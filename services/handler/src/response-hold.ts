@@ -142,11 +142,10 @@ export class ResponseHold extends HeldConnection {
     this.stopTimers();
     const req = origin.request;
     this.ctx.log.debug({ cid: this.cid, uri: req.uri, gripLast: gripLast.length }, 'retrying long-poll request');
-    rq.request({
+    rq.request(this.routed({
       method: req.method, uri: req.uri, headers: retryHeaders(req.headers, gripLast), body: req.body,
       ...(origin.peerAddress !== undefined ? { peerAddress: origin.peerAddress } : {}),
-      ...(origin.route !== undefined ? { route: origin.route } : {}),
-    }).then(
+    })).then(
       (resp) => {
         if (this.session.ended) { this.release(); return; }
         const pending = this.pending;

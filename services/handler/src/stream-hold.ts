@@ -436,8 +436,7 @@ export class StreamHold extends HeldConnection {
     const headers: Array<[string, string]> = host ? [['Host', host]] : [];
     headers.push(...gripLastHeaders(this.subs.values(), this.prefix));
     this.ctx.log.debug({ cid: this.cid, uri, gripLast: headers.length - (host ? 1 : 0) }, 'fetching next link');
-    const route = this.origin?.route;
-    rq.request({ method: 'GET', uri, headers, ...(route !== undefined ? { route } : {}) }, true).then(
+    rq.request(this.routed({ method: 'GET', uri, headers }), true).then(
       (r) => { if (seq === this.fetchSeq) this.guarded(() => this.onNextResponse(uri, r)); },
       (err: Error) => { if (seq === this.fetchSeq) this.guarded(() => this.onNextFailure(uri, err.message)); },
     );

@@ -61,7 +61,7 @@ export class ProxyApp {
     this.ctx = !stats ? this.internalCtx : {
       ...this.internalCtx,
       onDone: (code, requestBodyBytes, responseBodyBytes) => { this.open--; stats.finished(code, requestBodyBytes, responseBodyBytes); },
-      conns: { opened: (id, type, peer, ssl) => stats.connOpened(id, type, peer, ssl), closed: (id, handedOff) => stats.connClosed(id, handedOff) },
+      conns: stats,
       onRoute: (route) => stats.routed(route),
     };
   }

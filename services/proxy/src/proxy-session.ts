@@ -54,8 +54,8 @@ export interface SessionContext {
  * WebSockets by their connection id (Connection-Id); `handedOff` when the handler took it over.
  */
 export interface ConnReporter {
-  opened(id: string, type: 'http' | 'ws', peerAddress: string | undefined, ssl: boolean): void;
-  closed(id: string, handedOff: boolean): void;
+  connOpened(id: string, type: 'http' | 'ws', peerAddress: string | undefined, ssl: boolean): void;
+  connClosed(id: string, handedOff: boolean): void;
 }
 
 type Phase =
@@ -162,7 +162,7 @@ export class ProxySession {
       this.done();
       return;
     }
-    this.ctx.conns?.opened(this.connId, 'http', this.req.peerAddress, this.req.isTls);
+    this.ctx.conns?.connOpened(this.connId, 'http', this.req.peerAddress, this.req.isTls);
     if (busy) {
       this.log.warn({ uri: this.req.uri }, 'max_open_requests reached; answering 503');
       this.respondText(503, MESSAGES.busy);
@@ -591,7 +591,7 @@ export class ProxySession {
     this.reqCancel = undefined;
     this.closeBackend(true);
     if (!logged && this.req) this.log.info(this.summary(), this.code === undefined ? 'request ended without response' : 'request done');
-    if (this.req && !this.req.isWebSocket) this.ctx.conns?.closed(this.connId, this.handedOff);
+    if (this.req && !this.req.isWebSocket) this.ctx.conns?.connClosed(this.connId, this.handedOff);
     this.ctx.onDone(this.code, this.body.total, this.respIn);
   }
 

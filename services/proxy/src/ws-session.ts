@@ -162,7 +162,7 @@ export class WsProxySession implements WsControlTarget {
   private reportOpen(): string {
     const id = randomUUID();
     this.statsId = id;
-    this.ctx.conns?.opened(id, 'ws', this.req.peerAddress, this.req.isTls);
+    this.ctx.conns?.connOpened(id, 'ws', this.req.peerAddress, this.req.isTls);
     return id;
   }
 
@@ -190,11 +190,10 @@ export class WsProxySession implements WsControlTarget {
     const link = this.ctx.wsControl;
     if (link?.enabled && (this.grip || subs.length)) {
       this.cid = connId;
-      const cid = this.cid;
       this.clientKa = new ClientKeepAlive(
         (type, content) => { if (this.cs.buffered < CLIENT_BUFFER_MAX) this.toClient(type, content); },
         (fn) => this.guard(fn),
-        () => link.needKeepAlive(cid),
+        () => link.needKeepAlive(connId),
       );
       link.register(this.cid, {
         uri: this.req.uri, route: route.id, channelPrefix: route.prefix, debug: this.debug, trusted: this.trusted,
@@ -456,7 +455,7 @@ export class WsProxySession implements WsControlTarget {
     if (this.linger) clearTimeout(this.linger);
     this.clientKa?.stop();
     if (this.cid) this.ctx.wsControl?.unregister(this.cid);
-    if (this.statsId) this.ctx.conns?.closed(this.statsId, false);
+    if (this.statsId) this.ctx.conns?.connClosed(this.statsId, false);
     this.closeBackend();
     this.ctx.onDone();
   }

@@ -290,7 +290,7 @@ export class WohSession implements WsControlTarget {
     if (!this.route.noGrip && !this.trusted && grip) this.grip = grip;
     this.cs.respond({ code: 101, reason: 'Switching Protocols', headers: handshakeHeaders(headers) }, EMPTY, false, { credits: WINDOW });
     this.log.info({ uri: this.req.uri, route: this.route.id, target: this.tried.at(-1), grip: this.grip !== undefined }, 'WebSocket-over-HTTP connected');
-    this.ctx.conns?.opened(this.cid, 'ws', this.req.peerAddress, this.req.isTls);
+    this.ctx.conns?.connOpened(this.cid, 'ws', this.req.peerAddress, this.req.isTls);
     this.reported = true;
     const link = this.ctx.wsControl;
     if (link?.enabled && (this.grip || this.target.subs.length)) {
@@ -599,7 +599,7 @@ export class WohSession implements WsControlTarget {
     if (inf && !inf.complete) { inf.complete = true; inf.zs.cancel(); }
     if (this.registered) this.ctx.wsControl?.unregister(this.cid);
     this.registered = false;
-    if (this.reported) this.ctx.conns?.closed(this.cid, false);
+    if (this.reported) this.ctx.conns?.connClosed(this.cid, false);
     if (!this.destroyWhenDrained && !this.cs.ended) this.cs.cancel();
     this.ctx.onDone();
   }
