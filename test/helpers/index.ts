@@ -35,15 +35,32 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A port_offset so that 5560..5563 + offset are free. */
+/**
+ * A port_offset so that 5560..5563 + offset are free. The ports are drawn from below the
+ * kernel's ephemeral range: a port in that range can be taken at any moment as the local end of
+ * some other test's outgoing connection, which made a handler fail to bind (EADDRINUSE).
+ */
 export async function freeOffset(): Promise<number> {
+  const low = ephemeralLow();
+  const first = 10000;
+  const slots = Math.floor((low - 5564 - first) / 10);
+  if (slots < 1) throw new Error(`no room for a port offset below the ephemeral range (starts at ${low})`);
   for (let i = 0; i < 100; i++) {
-    const off = 30000 + 10 * Math.floor(Math.random() * 2400);
+    const off = first + 10 * Math.floor(Math.random() * slots);
     let ok = true;
     for (let p = 5560; p <= 5563; p++) if (!(await isFree(p + off))) { ok = false; break; }
     if (ok) return off;
   }
   throw new Error('no free port offset');
+}
+
+/** The first port of the kernel's ephemeral range (Linux default 32768). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 16000) return low;
+  } catch { /* not Linux */ }
+  return 32768;
 }
 
 function isFree(port: number): Promise<boolean> {
@@ -91,8 +108,22 @@ export interface Running {
   logs(): string;
 }
 
-/** Writes a pushpin.conf + routes to a temp dir and starts `pushpin-runner` on it. */
+/**
+ * Writes a pushpin.conf + routes to a temp dir and starts `pushpin-runner` on it. A start that
+ * fails because a chosen port was taken meanwhile (another test process got it first) is tried
+ * again on new ports, at most three times in all.
+ */
 export async function startRunner(opts: RunnerOpts): Promise<Running> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRunnerOnce(opts);
+    } catch (e) {
+      if (attempt >= 3 || !(e as Error).message.includes('(a port was already in use)')) throw e;
+    }
+  }
+}
+
+async function startRunnerOnce(opts: RunnerOpts): Promise<Running> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pp-e2e-'));
   const httpPort = await freePort();
   const portOffset = await freeOffset();
@@ -146,7 +177,9 @@ export async function startRunner(opts: RunnerOpts): Promise<Running> {
     }
   } catch (e) {
     await running.stop();
-    throw new Error(`${(e as Error).message}\n${running.logs().slice(-3000)}`);
+    const logs = running.logs();
+    const taken = /address already in use|EADDRINUSE/i.test(logs) ? ' (a port was already in use)' : '';
+    throw new Error(`${(e as Error).message}${taken}\n${logs.slice(-3000)}`);
   }
   return running;
 }
