@@ -8,8 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openStream, repoRoot, request, sleep, waitPort } from '../helpers/index.js';
-import net from 'node:net';
+import { freeOffsetFor, openStream, repoRoot, request, sleep, waitPort } from '../helpers/index.js';
 
 type Yaml = string | string[] | { [k: string]: Yaml };
 
@@ -176,14 +175,6 @@ function portsUsed(): number[] {
   return [...set];
 }
 
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
 /** The container command with service names → 127.0.0.1, ports shifted, rundir private. */
 function localArgs(s: Svc): string[] {
   return s.command.slice(1).map((a) => a
@@ -204,12 +195,7 @@ function start(s: Svc, tag: string): void {
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pp-compose-'));
-  const used = portsUsed();
-  for (let k = 0; k < 100 && offset === 0; k++) {
-    const off = 20000 + 10 * Math.floor(Math.random() * 3000);
-    if ((await Promise.all(used.map((p) => isFree(p + off)))).every(Boolean)) offset = off;
-  }
-  assert.ok(offset > 0, 'found free ports');
+  offset = await freeOffsetFor(portsUsed());
   for (const name of ['connmgr', 'zurl', 'handler']) start(byName.get(name)!, name);
   // `docker compose up --scale proxy=2`
   start(byName.get('proxy')!, 'proxy-1');

@@ -40,15 +40,19 @@ export function freePort(): Promise<number> {
  * kernel's ephemeral range: a port in that range can be taken at any moment as the local end of
  * some other test's outgoing connection, which made a handler fail to bind (EADDRINUSE).
  */
-export async function freeOffset(): Promise<number> {
-  const low = ephemeralLow();
+export function freeOffset(): Promise<number> {
+  return freeOffsetFor([5560, 5561, 5562, 5563]);
+}
+
+/** A multiple of 10 (at least 10000) that moves every port given to a free one below the ephemeral range. */
+export async function freeOffsetFor(ports: number[]): Promise<number> {
   const first = 10000;
-  const slots = Math.floor((low - 5564 - first) / 10);
-  if (slots < 1) throw new Error(`no room for a port offset below the ephemeral range (starts at ${low})`);
+  const slots = Math.floor((ephemeralLow() - 1 - Math.max(...ports) - first) / 10);
+  if (slots < 1) throw new Error(`no room below the ephemeral range for ports ${ports.join(',')} moved by ${first} or more`);
   for (let i = 0; i < 100; i++) {
     const off = first + 10 * Math.floor(Math.random() * slots);
     let ok = true;
-    for (let p = 5560; p <= 5563; p++) if (!(await isFree(p + off))) { ok = false; break; }
+    for (const p of ports) if (!(await isFree(p + off))) { ok = false; break; }
     if (ok) return off;
   }
   throw new Error('no free port offset');

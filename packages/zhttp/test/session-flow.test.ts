@@ -11,7 +11,8 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Three consecutive tcp ports from a random base, or an ipc base; bound by the initiator. */
 function baseFor(proto: 'ipc' | 'tcp'): string {
   if (proto === 'ipc') return `ipc://${mkdtempSync(join(tmpdir(), 'zh-'))}/s`;
-  return `tcp://127.0.0.1:${20000 + Math.floor(Math.random() * 9000) * 3}`;
+  // below Linux's ephemeral range (32768+), where a port can be taken by any outgoing connection
+  return `tcp://127.0.0.1:${20000 + Math.floor(Math.random() * 4000) * 3}`;
 }
 
 async function pair(proto: 'ipc' | 'tcp', onSession: (s: ResponderSession) => void) {
