@@ -18,6 +18,15 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     .finally(() => clearTimeout(t));
 }
 
+/** Polls `cond` until it holds; fails after `ms` naming what was awaited (e.g. a log line, which comes through a pipe later than ZeroMQ replies). */
+export async function eventually(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
 /** A promise with its resolver, for callbacks. */
 export function defer<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
   let resolve!: (v: T) => void;
