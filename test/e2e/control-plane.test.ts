@@ -299,10 +299,13 @@ describe('control plane on a configured runner', () => {
 
   test('as in Pushpin, plain requests and WebSockets are reported too: HTTP by condure id, WebSockets by a connection id, once', async () => {
     const start = packets.length;
+    // connections reported before (the earlier tests' streams) may still send their last packets
+    const known = new Set(packets.filter((p) => p.type === 'conn').map((p) => String(p.fields['id'])));
+    const fresh = () => packets.slice(start).filter((p) => p.type === 'conn' && !known.has(String(p.fields['id'])));
     const res = await request(r.httpPort, { path: '/' });
     assert.equal(res.status, 200);
-    await until(() => packets.slice(start).some((p) => p.type === 'conn' && p.fields['unavailable'] === true), 5000, 'conn unavailable for the plain request');
-    const opened = packets.slice(start).filter((p) => p.type === 'conn' && p.fields['unavailable'] === undefined);
+    await until(() => fresh().some((p) => p.fields['unavailable'] === true), 5000, 'conn unavailable for the plain request');
+    const opened = fresh().filter((p) => p.fields['unavailable'] === undefined);
     assert.equal(opened.length, 1, JSON.stringify(opened.map((p) => p.fields)));
     assert.match(String(opened[0]!.fields['id']), /^condure:/);
     assert.equal(opened[0]!.fields['type'], 'http');
@@ -315,8 +318,10 @@ describe('control plane on a configured runner', () => {
     ws.send('hi');
     await new Promise((resolve) => ws.once('message', resolve));
     ws.close();
-    await until(() => packets.slice(wsStart).some((p) => p.type === 'conn' && p.fields['unavailable'] === true), 10_000, 'conn unavailable for the WebSocket');
-    const wsConns = packets.slice(wsStart).filter((p) => p.type === 'conn' && p.fields['unavailable'] === undefined);
+    for (const p of packets.slice(0, wsStart)) if (p.type === 'conn') known.add(String(p.fields['id']));
+    const wsFresh = () => packets.slice(wsStart).filter((p) => p.type === 'conn' && !known.has(String(p.fields['id'])));
+    await until(() => wsFresh().some((p) => p.fields['unavailable'] === true), 10_000, 'conn unavailable for the WebSocket');
+    const wsConns = wsFresh().filter((p) => p.fields['unavailable'] === undefined);
     assert.equal(wsConns.length, 1, JSON.stringify(wsConns.map((p) => p.fields)));
     assert.match(String(wsConns[0]!.fields['id']), /^[0-9a-f]{8}-[0-9a-f]{4}-/);
     assert.equal(wsConns[0]!.fields['type'], 'ws');
