@@ -46,3 +46,39 @@ test('a session owed flushAt credits flushes at once', () => {
   cb.add(a, 40);
   assert.deepEqual(sent, [['a', 100]]);
 });
+
+test('lazy: grants below the threshold wait (past the turn) until they add up or the delay ends', async () => {
+  const sent: Array<[string, number]> = [];
+  const mk = (name: string) => ({ name, ended: false, credit(n: number) { sent.push([name, n]); } });
+  const [a, b, c] = [mk('a'), mk('b'), mk('c')];
+  const cb = new CreditBatcher(undefined, Infinity, { below: 100, maxDelayMs: 80 });
+  cb.add(a, 30);
+  cb.add(b, 30);
+  cb.add(c, 120);
+  await tick();
+  assert.deepEqual(sent, [['c', 120]], 'only the grant worth sending went at the end of the turn');
+  cb.add(a, 30);
+  cb.add(a, 50); // a is owed 110 now: due with this turn, the earlier 30 included
+  await tick();
+  assert.deepEqual(sent, [['c', 120], ['a', 110]]);
+  cb.add(b, 5);
+  c.ended = true;
+  cb.add(c, 1); // an ended session gets nothing
+  await new Promise((r) => setTimeout(r, 120));
+  assert.deepEqual(sent, [['c', 120], ['a', 110], ['b', 35]], 'b got its small grants within the delay, once');
+});
+
+test('lazy: waiting grants of a fan-out go out together as one multi-id credit', async () => {
+  const many: Array<[string, string[], number]> = [];
+  const mk = (name: string) => ({ name, peer: 'h', peerMulti: true, ended: false, credit() { throw new Error('single credit'); } });
+  type S = ReturnType<typeof mk>;
+  const cb = new CreditBatcher<S>((peer, list, n) => many.push([peer, list.map((s) => s.name), n]), Infinity, { below: 1000, maxDelayMs: 30 });
+  const subs = [mk('a'), mk('b'), mk('c')];
+  for (let msg = 0; msg < 3; msg++) {
+    for (const s of subs) cb.add(s, 25);
+    await tick();
+  }
+  assert.deepEqual(many, [], 'three small messages: nothing yet');
+  await new Promise((r) => setTimeout(r, 60));
+  assert.deepEqual(many, [['h', ['a', 'b', 'c'], 75]]);
+});
