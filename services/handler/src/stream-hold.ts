@@ -62,6 +62,15 @@ type State = 'holding' | 'waiting' | 'fetching' | 'retry-wait' | 'closing';
 const EMPTY = Buffer.alloc(0);
 const NO_FILTERS: readonly string[] = [];
 
+/**
+ * What one `pump` collects to send as one packet: the first chunk on its own (the common
+ * case, one item per turn), the arrays only from the second on.
+ */
+interface Batch { n: number; first: Buffer | undefined; firstSeg: Buffer | undefined; parts: Buffer[]; segs: Array<Buffer | undefined>; bytes: number }
+/** Emptied batches for the next pump: a fan-out pumps every subscriber once per turn. */
+const batchPool: Batch[] = [];
+const newBatch = (): Batch => ({ n: 0, first: undefined, firstSeg: undefined, parts: [], segs: [], bytes: 0 });
+
 export class StreamHold extends HeldConnection {
   readonly mode = 'stream' as const;
   private readonly queue: Queued[] = [];
@@ -91,7 +100,7 @@ export class StreamHold extends HeldConnection {
   /** When credits last arrived from the client side (wheel clock; -Infinity: never). */
   private lastCredit = Number.NEGATIVE_INFINITY;
   /** Chunks collected by `pump` to go out as one packet. */
-  private batch: { parts: Buffer[]; segs: Array<Buffer | undefined>; bytes: number } | undefined;
+  private batch: Batch | undefined;
 
   constructor(ctx: HoldContext, session: ZhttpSessionLike, cid: string, instruct: Instruct, channels: readonly ChannelSub[], origin?: SessionOrigin) {
     super(ctx, session, cid, instruct, channels, origin);
@@ -143,7 +152,7 @@ export class StreamHold extends HeldConnection {
     if (!p.item.formats.httpStream) return;
     const bytes = skipped ? 0 : (p.item.formats.httpStream.content?.length ?? 0);
     const pending = this.queuedBytes + this.session.buffered;
-    if (!queueHasRoom(this.queue.length, pending, bytes, this.ctx.wheel.now() - this.lastCredit)) {
+    if (!queueHasRoom(this.queue.length, pending, bytes, this.ctx.wheel.turnNow() - this.lastCredit)) {
       if (this.dropped++ === 0) {
         this.ctx.log.warn(
           { channel: sub.channel, cid: this.cid, queuedItems: this.queue.length, queuedBytes: pending, credits: this.session.credits, state: this.state },
@@ -162,7 +171,7 @@ export class StreamHold extends HeldConnection {
   }
 
   protected override onCredit(): void {
-    this.lastCredit = this.ctx.wheel.now();
+    this.lastCredit = this.ctx.wheel.turnNow();
     super.onCredit();
   }
 
@@ -183,7 +192,7 @@ export class StreamHold extends HeldConnection {
     }
     if (this.batch || this.queue.length === 0) return; // nothing to send, or already pumping (re-entered from an item's side effects)
     const s = this.session;
-    this.batch = { parts: [], segs: [], bytes: 0 };
+    this.batch = batchPool.pop() ?? newBatch();
     try {
       while (this.state === 'holding' && this.queue.length && !s.ended && s.buffered === 0 && !this.released) {
         const q = this.queue[0]!;
@@ -267,11 +276,18 @@ export class StreamHold extends HeldConnection {
 
   /** Writes one chunk; inside `pump` it joins the batch that goes out as one packet. */
   private send(content: Buffer, seg: Buffer | undefined, shared = true): void {
-    this.lastWrite = this.ctx.wheel.now();
+    this.lastWrite = this.ctx.wheel.turnNow();
     const b = this.batch;
     if (b && shared) {
-      b.parts.push(content);
-      b.segs.push(seg);
+      if (b.n === 0) {
+        b.first = content;
+        b.firstSeg = seg;
+      } else {
+        if (b.n === 1) { b.parts.push(b.first!); b.segs.push(b.firstSeg); }
+        b.parts.push(content);
+        b.segs.push(seg);
+      }
+      b.n++;
       b.bytes += content.length;
       return;
     }
@@ -283,13 +299,21 @@ export class StreamHold extends HeldConnection {
     const b = this.batch;
     if (!b) return;
     this.batch = undefined;
-    if (b.parts.length === 0 || this.session.ended) return;
-    if (b.parts.length === 1) { this.sendNow(b.parts[0]!, b.segs[0]); return; }
-    if (!this.ctx.sendRaw) { this.sendNow(Buffer.concat(b.parts, b.bytes), undefined); return; }
-    const seg = joinedSegment(b.parts, b.segs, b.bytes);
-    // the joined segment is `4:body,<n>:<bytes>,`: the content is its middle
-    const start = seg.length - 1 - b.bytes;
-    this.sendNow(seg.subarray(start, seg.length - 1), seg);
+    try {
+      if (b.n === 0 || this.session.ended) return;
+      if (b.n === 1) { this.sendNow(b.first!, b.firstSeg); return; }
+      if (!this.ctx.sendRaw) { this.sendNow(Buffer.concat(b.parts, b.bytes), undefined); return; }
+      const seg = joinedSegment(b.parts, b.segs, b.bytes);
+      // the joined segment is `4:body,<n>:<bytes>,`: the content is its middle
+      const start = seg.length - 1 - b.bytes;
+      this.sendNow(seg.subarray(start, seg.length - 1), seg);
+    } finally {
+      if (b.n > 1) { b.parts.length = 0; b.segs.length = 0; }
+      b.n = 0;
+      b.first = b.firstSeg = undefined;
+      b.bytes = 0;
+      if (batchPool.length < 8) batchPool.push(b);
+    }
   }
 
   /**

@@ -32,7 +32,8 @@ export function joinedSegment(parts: readonly Buffer[], segs: ReadonlyArray<Buff
   if (shareable) {
     const list = joinedCache.get(last) ?? [];
     if (list.length >= JOINED_PER_KEY) list.shift();
-    list.push({ segs: segs as Buffer[], seg });
+    // a copy: the caller reuses its arrays
+    list.push({ segs: segs.slice() as Buffer[], seg });
     joinedCache.set(last, list);
   }
   return seg;

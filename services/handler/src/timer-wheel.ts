@@ -37,14 +37,33 @@ export class TimerWheel {
   private interval: NodeJS.Timeout | undefined;
   private count = 0;
 
+  /** The clock as read once this turn (`turnNow`); undefined: read it again. */
+  private turnTime: number | undefined;
+  private readonly cachesTurnTime: boolean;
+  private readonly endTurn = (): void => { this.turnTime = undefined; };
+
   constructor(opts: TimerWheelOptions = {}) {
     this.tickMs = opts.tickMs ?? 100;
     this.clock = opts.clock ?? Date.now;
+    this.cachesTurnTime = opts.clock === undefined;
     this.onError = opts.onError ?? (() => undefined);
     this.current = Math.floor(this.clock() / this.tickMs);
   }
 
   now(): number { return this.clock(); }
+
+  /**
+   * The clock read once per event-loop turn: a fan-out stamps every session it writes, and
+   * one clock read per turn serves them all (a test clock is read every time).
+   */
+  turnNow(): number {
+    if (!this.cachesTurnTime) return this.clock();
+    if (this.turnTime === undefined) {
+      this.turnTime = this.clock();
+      setImmediate(this.endTurn);
+    }
+    return this.turnTime;
+  }
 
   /** Number of pending timers. */
   get size(): number { return this.count; }

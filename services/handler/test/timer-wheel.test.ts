@@ -61,3 +61,19 @@ test('a long clock jump fires everything due without walking every tick', () => 
   assert.equal(fired, 1000);
   assert.equal(w.size, 1);
 });
+
+test('turnNow reads the real clock once per event-loop turn; a test clock every time', async () => {
+  const w = new TimerWheel();
+  const t1 = w.turnNow();
+  const spin = Date.now() + 5;
+  while (Date.now() < spin) { /* the same turn, 5 ms later */ }
+  assert.equal(w.turnNow(), t1, 'same turn: the same reading');
+  assert.ok(w.now() >= t1 + 5, 'now() reads the clock');
+  await new Promise((r) => setImmediate(r));
+  assert.ok(w.turnNow() >= t1 + 5, 'a later turn reads it again');
+
+  const { w: fake, clock } = wheel();
+  assert.equal(fake.turnNow(), 5_000);
+  clock.now = 5_040;
+  assert.equal(fake.turnNow(), 5_040);
+});
