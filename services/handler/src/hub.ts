@@ -71,11 +71,38 @@ const PASS_THROUGH: DeliveryStage = { push(item, deliver) { deliver(item); } };
 interface ChannelEntry {
   readonly name: string;
   readonly subs: Set<Subscriber>;
+  /** Bumped whenever a subscriber joins, leaves or replaces its `ChannelSub`. */
+  version: number;
+  /** Fan-out plans of this version, by format mask (`formatMask`). */
+  plans: Array<FanoutPlan | undefined> | undefined;
+  plansVersion: number;
   /** Subscribers per mode (stats `sub` packets). */
   readonly modes: Record<SubscriberMode, number>;
   /** Until when a response-mode subscription keeps the channel alive after its last subscriber. */
   lingerUntil: number;
   lingerTimer: WheelTimer | undefined;
+}
+
+/**
+ * Who gets an item of a given set of formats, worked out once per subscription change: a
+ * channel whose subscribers have no filters sends every item of the same formats to the
+ * same sessions, and the pass over them (a map lookup in each session's own memory) was the
+ * costliest part of a fan-out. Arrays are never changed once built (queued fan-outs keep them).
+ */
+interface FanoutPlan {
+  readonly targets: Subscriber[];
+  readonly subsOf: ChannelSub[];
+  readonly skips: boolean[];
+  readonly route: string | undefined;
+  readonly oneRoute: boolean;
+  readonly nResponse: number;
+  readonly nStream: number;
+  readonly nWs: number;
+}
+
+/** Bit per format an item carries: 1 response, 2 stream, 4 ws. */
+function formatMask(f: PublishItem['formats']): number {
+  return (f.httpResponse ? 1 : 0) | (f.httpStream ? 2 : 0) | (f.wsMessage ? 4 : 0);
 }
 
 export interface SubscriptionHubOptions {
@@ -129,40 +156,9 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
       this.opts.log.debug({ channel: item.channel, receivers: 0 }, 'publish');
       return;
     }
-    const f = item.formats;
     const prepared = new PreparedItem(item);
-    // first pass: who gets the item and who only sees it skipped by filters, in order
-    const targets: Subscriber[] = [];
-    const subsOf: ChannelSub[] = [];
-    const skips: boolean[] = [];
-    let route: string | undefined;
-    let oneRoute = true;
-    let ctx: FilterContext | undefined;
-    for (const s of entry.subs) {
-      switch (s.mode) {
-        case 'response': if (!f.httpResponse) continue; break;
-        case 'stream': if (!f.httpStream) continue; break;
-        case 'ws': if (!f.wsMessage) continue; break;
-      }
-      const cs = s.subs.get(item.channel);
-      if (!cs) continue;
-      let skip = false;
-      if (cs.filters.length) {
-        ctx ??= { subMeta: s.meta, pubMeta: item.meta, channels: s.channelNames, prevIds: {} };
-        ctx.subMeta = s.meta;
-        ctx.channels = s.channelNames;
-        if (applyDeliveryFilters(cs.filters, ctx) === 'drop') {
-          if (!s.skipped) continue;
-          skip = true;
-        }
-      }
-      const r = s.route ?? '';
-      if (route === undefined) route = r;
-      else if (r !== route) oneRoute = false;
-      targets.push(s);
-      subsOf.push(cs);
-      skips.push(skip);
-    }
+    const plan = this.planOf(entry, item);
+    const { targets, subsOf, skips, route, oneRoute } = plan;
     const limiter = this.limiter;
     // every action of the fan-out can run now: charge them at once and run them in order
     const direct = !limiter || (oneRoute && targets.length > 0 && limiter.tryCharge !== undefined && limiter.tryCharge(route!, targets.length));
@@ -172,19 +168,23 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
     const whole = !direct && oneRoute && targets.length > 1 && limiter!.canQueueWhole !== undefined
       && limiter!.canQueueWhole(route!, targets.length)
       && limiter!.submit(route!, targets.length, () => this.deliverAll(entry, prepared, targets, subsOf, skips));
-    for (let i = 0; i < targets.length; i++) {
+    if (whole) {
+      // queued as one action: the plan has the counts
+      nResponse = plan.nResponse;
+      nStream = plan.nStream;
+      nWs = plan.nWs;
+      receivers = nResponse + nStream + nWs;
+    }
+    for (let i = 0; i < targets.length && !whole; i++) {
       const s = targets[i]!;
       const cs = subsOf[i]!;
       if (skips[i]) {
         // through the limiter too, so prev-id tracking sees items in publish order
-        if (whole) continue;
         if (direct) this.skipTo(entry, s, prepared, cs);
         else limiter!.submit(s.route ?? '', 1, () => this.skipTo(entry, s, prepared, cs));
         continue;
       }
-      if (whole) {
-        // queued with the rest
-      } else if (direct) {
+      if (direct) {
         // an earlier delivery may have ended this session (e.g. a long-poll answered twice over)
         if (!entry.subs.has(s)) continue;
         this.deliverTo(s, prepared, cs);
@@ -207,6 +207,61 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
       if (nWs) this.emitDelivered(item.channel, item.id, 'ws-message', nWs);
     }
     this.opts.log.debug({ channel: item.channel, receivers }, 'publish');
+  }
+
+  /**
+   * The fan-out plan for `item`: cached per subscription version and format mask when no
+   * subscriber of the channel has filters (then the item's meta cannot change who gets it).
+   */
+  private planOf(entry: ChannelEntry, item: PublishItem): FanoutPlan {
+    const mask = formatMask(item.formats);
+    if (entry.plansVersion === entry.version) {
+      const cached = entry.plans?.[mask];
+      if (cached) return cached;
+    } else {
+      entry.plans = undefined;
+      entry.plansVersion = entry.version;
+    }
+    const targets: Subscriber[] = [];
+    const subsOf: ChannelSub[] = [];
+    const skips: boolean[] = [];
+    let route: string | undefined;
+    let oneRoute = true;
+    let filtered = false;
+    let nResponse = 0, nStream = 0, nWs = 0;
+    let ctx: FilterContext | undefined;
+    for (const s of entry.subs) {
+      switch (s.mode) {
+        case 'response': if (!(mask & 1)) continue; break;
+        case 'stream': if (!(mask & 2)) continue; break;
+        case 'ws': if (!(mask & 4)) continue; break;
+      }
+      const cs = s.subs.get(item.channel);
+      if (!cs) continue;
+      let skip = false;
+      if (cs.filters.length) {
+        filtered = true;
+        ctx ??= { subMeta: s.meta, pubMeta: item.meta, channels: s.channelNames, prevIds: {} };
+        ctx.subMeta = s.meta;
+        ctx.channels = s.channelNames;
+        if (applyDeliveryFilters(cs.filters, ctx) === 'drop') {
+          if (!s.skipped) continue;
+          skip = true;
+        }
+      }
+      const r = s.route ?? '';
+      if (route === undefined) route = r;
+      else if (r !== route) oneRoute = false;
+      targets.push(s);
+      subsOf.push(cs);
+      skips.push(skip);
+      if (!skip) {
+        if (s.mode === 'stream') nStream++; else if (s.mode === 'response') nResponse++; else nWs++;
+      }
+    }
+    const plan: FanoutPlan = { targets, subsOf, skips, route, oneRoute, nResponse, nStream, nWs };
+    if (!filtered) (entry.plans ??= [])[mask] = plan;
+    return plan;
   }
 
   /** A fan-out that waited for its batch: each subscriber still on the channel gets it, in order. */
@@ -274,13 +329,15 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
   subscribe(s: Subscriber, channel: string): void {
     let e = this.byChannel.get(channel);
     if (!e) {
-      e = { name: channel, subs: new Set(), modes: { response: 0, stream: 0, ws: 0 }, lingerUntil: 0, lingerTimer: undefined };
+      e = { name: channel, subs: new Set(), version: 0, plans: undefined, plansVersion: -1, modes: { response: 0, stream: 0, ws: 0 }, lingerUntil: 0, lingerTimer: undefined };
       this.byChannel.set(channel, e);
       this.emit(this.added, channel);
     } else if (e.lingerTimer) {
       this.opts.wheel.cancel(e.lingerTimer);
       e.lingerTimer = undefined;
     }
+    // a session subscribing again may bring a new ChannelSub (filters, prev-id): plans are redone
+    e.version++;
     if (e.subs.has(s)) return;
     e.subs.add(s);
     this.emitSubscribers(s.mode, channel, ++e.modes[s.mode]);
@@ -289,6 +346,7 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
   unsubscribe(s: Subscriber, channel: string): void {
     const e = this.byChannel.get(channel);
     if (!e || !e.subs.delete(s)) return;
+    e.version++;
     this.emitSubscribers(s.mode, channel, --e.modes[s.mode]);
     if (s.mode === 'response' && this.lingerMs > 0) e.lingerUntil = this.opts.wheel.now() + this.lingerMs;
     if (e.subs.size === 0) this.maybeRemove(e);

@@ -411,8 +411,10 @@ export class StreamHold extends HeldConnection {
     for (const c of want) {
       const cur = this.subs.get(c.channel);
       if (cur) {
-        // ChannelSub.filters is readonly: replace the object, keep identity in the map only
+        // ChannelSub.filters is readonly: replace the object, and tell the hub (its fan-out
+        // plans hold the ChannelSub objects)
         this.subs.set(c.channel, c);
+        this.ctx.hub.subscribe(this, c.channel);
         continue;
       }
       this.subs.set(c.channel, c);

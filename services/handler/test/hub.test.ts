@@ -119,3 +119,34 @@ test('a failing subscriber does not stop delivery to the others', () => {
   hub.publish([item('a', 'x', {}, ['s'])]);
   assert.deepEqual(good.got, ['a:x']);
 });
+
+test('fan-out plans follow subscription changes: joins, leaves, a replaced ChannelSub, filters added later', () => {
+  const { hub } = testCtx();
+  const a = new Rec('c:a', 'stream', [['ch', []]]);
+  const b = new Rec('c:b', 'stream', [['ch', []]]);
+  join(hub, a);
+  hub.publish([item('ch', '1')]);
+  join(hub, b);
+  hub.publish([item('ch', '2')]);
+  hub.unsubscribe(a, 'ch');
+  hub.publish([item('ch', '3')]);
+  assert.deepEqual(a.got, ['ch:1', 'ch:2']);
+  assert.deepEqual(b.got, ['ch:2', 'ch:3']);
+  // b replaces its subscription object (a next link's new instruct): deliveries carry the new one
+  const seen: ChannelSub[] = [];
+  const orig = b.deliver.bind(b);
+  b.deliver = (p, s) => { seen.push(s); orig(p, s); };
+  const replaced: ChannelSub = { channel: 'ch', filters: [] };
+  b.subs.set('ch', replaced);
+  hub.subscribe(b, 'ch');
+  hub.publish([item('ch', '4')]);
+  assert.equal(seen.at(-1), replaced);
+  // and with a filter now, items are filtered per item meta (no cached plan)
+  b.subs.set('ch', { channel: 'ch', filters: ['skip-self'] });
+  hub.subscribe(b, 'ch');
+  const user = new Rec('c:u', 'stream', [['ch', []]], { user: 'u1' });
+  join(hub, user);
+  hub.publish([item('ch', '5', { sender: 'x' }), item('ch', '6', { sender: 'x' })]);
+  assert.deepEqual(user.got, ['ch:5', 'ch:6']);
+  assert.equal(hub.subscriberCount('ch'), 2);
+});
