@@ -200,3 +200,63 @@ test('hub: a fan-out arriving right after a batch waits as one action and reache
   assert.deepEqual(log.slice(5), ['s0:2', 's1:2', 's2:2', 's3:2', 's0:3', 's1:3', 's2:3', 's3:3']);
   l.close();
 });
+
+test('adaptive interval: back-to-back batches of several actions double the interval up to the max; quiet brings it back', () => {
+  const clock = { t: 1_000_000 };
+  const endOfTurn: Array<() => void> = [];
+  const l = new PublishLimiter({ rate: 1_000_000, hwm: 0, intervalMs: 25, maxIntervalMs: 100, now: () => clock.t, endOfTurn: (fn) => { endOfTurn.push(fn); } });
+  const ran: number[] = [];
+  const turnEnds = () => { for (const fn of endOfTurn.splice(0)) fn(); };
+  let n = 0;
+  const publish = () => { const i = n++; l.submit('', 1000, () => ran.push(i)); };
+  publish(); // idle: runs at once
+  turnEnds();
+  assert.deepEqual(ran, [0]);
+  assert.equal(l.currentIntervalMs, 25);
+  const cap25 = l.cap;
+  // three publishes during the interval wait for the batch; the batch ran 3: the interval doubles
+  clock.t += 10; publish(); publish(); publish();
+  assert.deepEqual(ran, [0]);
+  clock.t += 15; l.processBatch();
+  assert.deepEqual(ran, [0, 1, 2, 3]);
+  assert.equal(l.currentIntervalMs, 50);
+  assert.equal(l.cap, cap25 * 2, 'a batch can spend what the rate pays for over the longer interval');
+  clock.t += 20; publish(); publish();
+  clock.t += 30; l.processBatch();
+  assert.equal(l.currentIntervalMs, 100);
+  clock.t += 40; publish(); publish();
+  assert.deepEqual(ran, [0, 1, 2, 3, 4, 5], 'still inside the 100 ms interval: waiting');
+  clock.t += 60; l.processBatch();
+  assert.equal(l.currentIntervalMs, 100, 'capped');
+  // a batch of one action: the load has eased
+  clock.t += 50; publish();
+  clock.t += 50; l.processBatch();
+  assert.equal(l.currentIntervalMs, 25);
+  // up again, then a quiet spell: the next publish runs at once on the short interval
+  clock.t += 10; publish(); publish();
+  clock.t += 15; l.processBatch();
+  assert.equal(l.currentIntervalMs, 50);
+  turnEnds();
+  clock.t += 500; publish();
+  assert.equal(ran.at(-1), n - 1, 'ran at once');
+  assert.equal(l.currentIntervalMs, 25);
+  assert.deepEqual(ran, [...Array(n).keys()], 'every action ran, in order');
+  l.close();
+});
+
+test('adaptive interval: not grown when a batch already nears the hwm (longer batches would drop)', () => {
+  const clock = { t: 1_000_000 };
+  const ends: Array<() => void> = [];
+  const l = new PublishLimiter({ rate: 1_000_000, hwm: 10_000, intervalMs: 25, maxIntervalMs: 100, now: () => clock.t, endOfTurn: (fn) => { ends.push(fn); } });
+  l.submit('', 1000, () => undefined);
+  for (const fn of ends.splice(0)) fn();
+  clock.t += 10;
+  for (let i = 0; i < 3; i++) l.submit('', 1000, () => undefined); // 3000 * 4 >= hwm
+  clock.t += 15; l.processBatch();
+  assert.equal(l.currentIntervalMs, 25);
+  clock.t += 10;
+  l.submit('', 1000, () => undefined); l.submit('', 1000, () => undefined); // 2000 * 4 < hwm
+  clock.t += 15; l.processBatch();
+  assert.equal(l.currentIntervalMs, 50);
+  l.close();
+});

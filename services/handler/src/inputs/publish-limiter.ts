@@ -14,6 +14,12 @@ export interface PublishLimiterOptions {
   hwm: number;
   /** Minimum time between batches (ms); default 25. */
   intervalMs?: number;
+  /**
+   * Longest time between batches (ms) when batches keep coming back to back: each batch that
+   * ran several actions doubles the interval up to this; an idle moment or a batch of one
+   * action brings it back to `intervalMs`. Default `intervalMs` (fixed interval).
+   */
+  maxIntervalMs?: number;
   /** Clock (ms); default Date.now. */
   now?: () => number;
   /** Runs a callback at the end of the current event-loop turn; default setImmediate. */
@@ -38,9 +44,12 @@ interface Bucket { actions: Action[]; weight: number }
 export class PublishLimiter implements DeliveryLimiter {
   readonly rate: number;
   readonly hwm: number;
-  /** Tokens one batch can spend. */
-  readonly cap: number;
+  /** Tokens one batch can spend (grows with the interval). */
+  cap: number;
   private readonly intervalMs: number;
+  private readonly maxIntervalMs: number;
+  /** The interval between batches now (`intervalMs` .. `maxIntervalMs`). */
+  private interval: number;
   private readonly now: () => number;
   private readonly endOfTurn: (fn: () => void) => void;
   private tokens: number;
@@ -63,9 +72,11 @@ export class PublishLimiter implements DeliveryLimiter {
     this.rate = o.rate;
     this.hwm = o.hwm;
     this.intervalMs = Math.max(1, o.intervalMs ?? 25);
+    this.maxIntervalMs = Math.max(this.intervalMs, o.maxIntervalMs ?? this.intervalMs);
+    this.interval = this.intervalMs;
     this.now = o.now ?? Date.now;
     this.endOfTurn = o.endOfTurn ?? ((fn) => { setImmediate(fn); });
-    this.cap = Math.max(1, (this.rate * this.intervalMs) / 1000);
+    this.cap = this.capFor(this.interval);
     this.tokens = this.cap;
     this.last = this.now();
   }
@@ -106,12 +117,17 @@ export class PublishLimiter implements DeliveryLimiter {
     return this.rate > 0 && weight <= this.cap && this.hasRoom(this.queues.get(bucket), weight);
   }
 
+  /** The interval between batches now (ms). */
+  get currentIntervalMs(): number { return this.interval; }
+
   /** Runs one batch now (the timer calls this; tests may too). */
   processBatch(): void {
     this.timer = undefined;
     if (this.closed) return;
     this.refill();
     if (this.ring.length > 0) this.lastRun = this.now();
+    let ran = 0;
+    let ranWeight = 0;
     while (this.ring.length > 0) {
       if (this.next >= this.ring.length) this.next = 0;
       const key = this.ring[this.next]!;
@@ -120,6 +136,8 @@ export class PublishLimiter implements DeliveryLimiter {
       // an action heavier than a full batch still runs once the bucket is full
       if (this.tokens < a.weight && !(this.tokens >= this.cap && a.weight > this.cap)) break;
       this.tokens -= a.weight;
+      ran++;
+      ranWeight += a.weight;
       q.actions.shift();
       q.weight -= a.weight;
       this.queued--;
@@ -131,8 +149,30 @@ export class PublishLimiter implements DeliveryLimiter {
       }
       try { a.run(); } catch (err) { this.o.onError?.(err); }
     }
+    this.adapt(ran, ranWeight);
     if (this.ring.length > 0) this.schedule();
   }
+
+  /**
+   * Publishes arriving faster than batches run (several actions per batch): the next batch
+   * waits twice as long, so each session takes more items per write (fewer, larger client
+   * writes when fan-outs come back to back), but never so long that a batch's deliveries
+   * would near the high-water mark. A batch of one action means the load has eased.
+   */
+  private adapt(ran: number, weight: number): void {
+    if (this.maxIntervalMs === this.intervalMs) return;
+    const roomy = this.hwm <= 0 || weight * 4 < this.hwm;
+    this.setInterval(ran > 1 && roomy ? Math.min(this.maxIntervalMs, this.interval * 2) : this.intervalMs);
+  }
+
+  private setInterval(ms: number): void {
+    if (ms === this.interval) return;
+    this.interval = ms;
+    this.cap = this.capFor(ms);
+    this.tokens = Math.min(this.tokens, this.cap);
+  }
+
+  private capFor(intervalMs: number): number { return Math.max(1, (this.rate * intervalMs) / 1000); }
 
   close(): void {
     this.closed = true;
@@ -168,7 +208,9 @@ export class PublishLimiter implements DeliveryLimiter {
   private mayRunNow(): boolean {
     if (this.turnOpen) return true;
     const t = this.now();
-    if (t - this.lastRun < this.intervalMs) return false;
+    if (t - this.lastRun < this.interval) return false;
+    // quiet for a whole interval: back to the short one
+    this.setInterval(this.intervalMs);
     this.lastRun = t;
     this.turnOpen = true;
     this.endOfTurn(this.closeTurn);
@@ -186,7 +228,7 @@ export class PublishLimiter implements DeliveryLimiter {
   private schedule(): void {
     if (this.timer || this.closed) return;
     // the next batch is due one interval after the last run
-    const wait = Math.min(this.intervalMs, Math.max(1, this.lastRun + this.intervalMs - this.now()));
+    const wait = Math.min(this.interval, Math.max(1, this.lastRun + this.interval - this.now()));
     this.timer = setTimeout(() => this.processBatch(), wait);
     this.timer.unref?.();
   }
