@@ -338,6 +338,7 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
     }
     // a session subscribing again may bring a new ChannelSub (filters, prev-id): plans are redone
     e.version++;
+    e.plans = undefined;
     if (e.subs.has(s)) return;
     e.subs.add(s);
     this.emitSubscribers(s.mode, channel, ++e.modes[s.mode]);
@@ -346,7 +347,9 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
   unsubscribe(s: Subscriber, channel: string): void {
     const e = this.byChannel.get(channel);
     if (!e || !e.subs.delete(s)) return;
+    // dropped at once: a plan must not keep a session that left alive
     e.version++;
+    e.plans = undefined;
     this.emitSubscribers(s.mode, channel, --e.modes[s.mode]);
     if (s.mode === 'response' && this.lingerMs > 0) e.lingerUntil = this.opts.wheel.now() + this.lingerMs;
     if (e.subs.size === 0) this.maybeRemove(e);
