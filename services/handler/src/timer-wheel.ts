@@ -37,7 +37,7 @@ export class TimerWheel {
   private interval: NodeJS.Timeout | undefined;
   private count = 0;
 
-  /** The clock as read once this turn (`turnNow`); undefined: read it again. */
+  /** The clock as read by this run of synchronous code (`turnNow`); undefined: read it again. */
   private turnTime: number | undefined;
   private readonly cachesTurnTime: boolean;
   private readonly endTurn = (): void => { this.turnTime = undefined; };
@@ -53,14 +53,16 @@ export class TimerWheel {
   now(): number { return this.clock(); }
 
   /**
-   * The clock read once per event-loop turn: a fan-out stamps every session it writes, and
-   * one clock read per turn serves them all (a test clock is read every time).
+   * The clock read once per run of synchronous code (one callback of the event loop, up to
+   * its microtasks): a fan-out stamps every session it writes, and one clock read serves them
+   * all. Not longer: a reading kept until the next turn could be seconds old for an I/O
+   * callback after an idle wait. A test clock is read every time.
    */
   turnNow(): number {
     if (!this.cachesTurnTime) return this.clock();
     if (this.turnTime === undefined) {
       this.turnTime = this.clock();
-      setImmediate(this.endTurn);
+      queueMicrotask(this.endTurn);
     }
     return this.turnTime;
   }
