@@ -298,34 +298,39 @@ describe('control plane on a configured runner', () => {
   });
 
   test('as in Pushpin, plain requests and WebSockets are reported too: HTTP by condure id, WebSockets by a connection id, once', async () => {
+    // each connection comes from its own loopback address, so its packets are told apart from
+    // those of earlier tests' requests, which may still arrive
+    // (an unavailable packet names only the id: it is matched to the opening packet's id)
     const start = packets.length;
-    // connections reported before (the earlier tests' streams) may still send their last packets
-    const known = new Set(packets.filter((p) => p.type === 'conn').map((p) => String(p.fields['id'])));
-    const fresh = () => packets.slice(start).filter((p) => p.type === 'conn' && !known.has(String(p.fields['id'])));
-    const res = await request(r.httpPort, { path: '/' });
-    assert.equal(res.status, 200);
-    await until(() => fresh().some((p) => p.fields['unavailable'] === true), 5000, 'conn unavailable for the plain request');
-    const opened = fresh().filter((p) => p.fields['unavailable'] === undefined);
+    const from = (addr: string) => () => {
+      const conns = packets.slice(start).filter((p) => p.type === 'conn');
+      const ids = new Set(conns.filter((p) => p.fields['peer-address'] === addr).map((p) => String(p.fields['id'])));
+      return conns.filter((p) => ids.has(String(p.fields['id'])));
+    };
+    const plain = from('127.0.0.2');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: r.httpPort, path: '/', localAddress: '127.0.0.2', agent: false }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
+      req.on('error', reject);
+    });
+    assert.equal(status, 200);
+    await until(() => plain().some((p) => p.fields['unavailable'] === true), 5000, 'conn unavailable for the plain request');
+    const opened = plain().filter((p) => p.fields['unavailable'] === undefined);
     assert.equal(opened.length, 1, JSON.stringify(opened.map((p) => p.fields)));
     assert.match(String(opened[0]!.fields['id']), /^condure:/);
     assert.equal(opened[0]!.fields['type'], 'http');
-    assert.equal(opened[0]!.fields['peer-address'], '127.0.0.1');
     assert.match(String(opened[0]!.fields['from']), handlerIdRe);
 
-    const wsStart = packets.length;
-    const ws = new WebSocket(`ws://127.0.0.1:${r.httpPort}/ws`);
+    const viaWs = from('127.0.0.3');
+    const ws = new WebSocket(`ws://127.0.0.1:${r.httpPort}/ws`, { localAddress: '127.0.0.3' });
     await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
     ws.send('hi');
     await new Promise((resolve) => ws.once('message', resolve));
     ws.close();
-    for (const p of packets.slice(0, wsStart)) if (p.type === 'conn') known.add(String(p.fields['id']));
-    const wsFresh = () => packets.slice(wsStart).filter((p) => p.type === 'conn' && !known.has(String(p.fields['id'])));
-    await until(() => wsFresh().some((p) => p.fields['unavailable'] === true), 10_000, 'conn unavailable for the WebSocket');
-    const wsConns = wsFresh().filter((p) => p.fields['unavailable'] === undefined);
+    await until(() => viaWs().some((p) => p.fields['unavailable'] === true), 10_000, 'conn unavailable for the WebSocket');
+    const wsConns = viaWs().filter((p) => p.fields['unavailable'] === undefined);
     assert.equal(wsConns.length, 1, JSON.stringify(wsConns.map((p) => p.fields)));
     assert.match(String(wsConns[0]!.fields['id']), /^[0-9a-f]{8}-[0-9a-f]{4}-/);
     assert.equal(wsConns[0]!.fields['type'], 'ws');
-    assert.equal(wsConns[0]!.fields['peer-address'], '127.0.0.1');
   });
 });
 
