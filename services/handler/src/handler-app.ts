@@ -38,7 +38,7 @@ export async function startHandlerApp(opts: HandlerAppOptions): Promise<HandlerA
   const hub = new SubscriptionHub({ wheel, log, subscriptionLinger: h.subscriptionLinger });
   // message_rate / message_hwm (publish.md §5): <= 0 means unlimited, as in Pushpin
   const limiter = h.messageRate > 0
-    ? new PublishLimiter({ rate: h.messageRate, hwm: h.messageHwm, intervalMs: 25, maxIntervalMs: 100, onError: (err) => log.error({ err: String(err) }, 'rate-limited delivery failed') })
+    ? new PublishLimiter({ rate: h.messageRate, hwm: h.messageHwm, intervalMs: 25, maxIntervalMs: 100, growAboveWeight: 1000, onError: (err) => log.error({ err: String(err) }, 'rate-limited delivery failed') })
     : undefined;
   if (limiter) hub.setLimiter(limiter);
 

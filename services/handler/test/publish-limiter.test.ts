@@ -260,3 +260,22 @@ test('adaptive interval: not grown when a batch already nears the hwm (longer ba
   assert.equal(l.currentIntervalMs, 50);
   l.close();
 });
+
+test('adaptive interval: light batches (fewer deliveries than growAboveWeight) keep the short interval', () => {
+  const clock = { t: 1_000_000 };
+  const ends: Array<() => void> = [];
+  const l = new PublishLimiter({ rate: 1_000_000, hwm: 0, intervalMs: 25, maxIntervalMs: 100, growAboveWeight: 1000, now: () => clock.t, endOfTurn: (fn) => { ends.push(fn); } });
+  l.submit('', 10, () => undefined);
+  for (const fn of ends.splice(0)) fn();
+  // 100 publishes/s to 10 subscribers: a few small fan-outs per batch
+  for (let batch = 0; batch < 5; batch++) {
+    clock.t += 10; l.submit('', 10, () => undefined); l.submit('', 10, () => undefined);
+    clock.t += 15; l.processBatch();
+    assert.equal(l.currentIntervalMs, 25, `batch ${batch}`);
+  }
+  // heavy fan-outs: it grows
+  clock.t += 10; l.submit('', 600, () => undefined); l.submit('', 600, () => undefined);
+  clock.t += 15; l.processBatch();
+  assert.equal(l.currentIntervalMs, 50);
+  l.close();
+});

@@ -20,6 +20,11 @@ export interface PublishLimiterOptions {
    * action brings it back to `intervalMs`. Default `intervalMs` (fixed interval).
    */
   maxIntervalMs?: number;
+  /**
+   * Deliveries (action weight) a batch must have run for the interval to grow (default 0):
+   * a lightly loaded handler keeps the short interval, whatever the number of publishes.
+   */
+  growAboveWeight?: number;
   /** Clock (ms); default Date.now. */
   now?: () => number;
   /** Runs a callback at the end of the current event-loop turn; default setImmediate. */
@@ -48,6 +53,7 @@ export class PublishLimiter implements DeliveryLimiter {
   cap: number;
   private readonly intervalMs: number;
   private readonly maxIntervalMs: number;
+  private readonly growAboveWeight: number;
   /** The interval between batches now (`intervalMs` .. `maxIntervalMs`). */
   private interval: number;
   private readonly now: () => number;
@@ -73,6 +79,7 @@ export class PublishLimiter implements DeliveryLimiter {
     this.hwm = o.hwm;
     this.intervalMs = Math.max(1, o.intervalMs ?? 25);
     this.maxIntervalMs = Math.max(this.intervalMs, o.maxIntervalMs ?? this.intervalMs);
+    this.growAboveWeight = Math.max(0, o.growAboveWeight ?? 0);
     this.interval = this.intervalMs;
     this.now = o.now ?? Date.now;
     this.endOfTurn = o.endOfTurn ?? ((fn) => { setImmediate(fn); });
@@ -154,15 +161,17 @@ export class PublishLimiter implements DeliveryLimiter {
   }
 
   /**
-   * Publishes arriving faster than batches run (several actions per batch): the next batch
-   * waits twice as long, so each session takes more items per write (fewer, larger client
-   * writes when fan-outs come back to back), but never so long that a batch's deliveries
-   * would near the high-water mark. A batch of one action means the load has eased.
+   * Heavy fan-outs arriving faster than batches run (several actions and at least
+   * `growAboveWeight` deliveries per batch): the next batch waits twice as long, so each
+   * session takes more items per write (fewer, larger client writes), but never so long that
+   * a batch's deliveries would near the high-water mark. A batch of one action, or a light
+   * one, means the load has eased.
    */
   private adapt(ran: number, weight: number): void {
     if (this.maxIntervalMs === this.intervalMs) return;
+    const busy = ran > 1 && weight >= this.growAboveWeight;
     const roomy = this.hwm <= 0 || weight * 4 < this.hwm;
-    this.setInterval(ran > 1 && roomy ? Math.min(this.maxIntervalMs, this.interval * 2) : this.intervalMs);
+    this.setInterval(busy && roomy ? Math.min(this.maxIntervalMs, this.interval * 2) : this.intervalMs);
   }
 
   private setInterval(ms: number): void {
