@@ -54,11 +54,12 @@ export class CreditBatcher<S extends Creditable = Creditable> {
   /** Queues `n` credits for `s` (sent on the next turn, or later if small; not once the session has ended). */
   add(s: S, n: number): void {
     if (n <= 0 || s.ended) return;
-    let total = (this.pending.get(s) ?? 0) + n;
+    const due = this.pending.get(s);
+    let total = (due ?? 0) + n;
     if (this.lazy) {
       const w = this.waiting.get(s);
       if (w !== undefined) { total += w; this.waiting.delete(s); }
-      if (total < this.lazy.below && !this.pending.has(s)) {
+      if (total < this.lazy.below && due === undefined) {
         this.waiting.set(s, total);
         this.lazyTimer ??= setTimeout(this.flushWaiting, this.lazy.maxDelayMs).unref();
         return;

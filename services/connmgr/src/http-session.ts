@@ -5,7 +5,7 @@ import type { CreditBatcher } from './credit-batch.js';
 import type { ChunkBatcher, ChunkSink } from './chunk-batch.js';
 import { readBody, wire, type HttpRes } from './uws.js';
 import { ChunkFrameCache, chunkFrame, LAST_CHUNK, type ChunkFrame } from './chunk-frame.js';
-import { headerValue, requestUri, type RequestHead } from './request-head.js';
+import { headerTokens, headerValue, requestUri, type RequestHead } from './request-head.js';
 
 /** What every HTTP session shares (one object per process). */
 export interface HttpContext {
@@ -99,7 +99,7 @@ export class HttpSession implements ChunkSink {
     const s = ctx.initiator.open();
     const b = new HttpSession(ctx, res, s, head.method === 'HEAD', hasBody);
     const conn = headerValue(head.headers, 'connection');
-    if (conn !== undefined && /(^|,)\s*close\s*(,|$)/i.test(conn)) b.clientClose = true;
+    if (conn !== undefined && headerTokens(conn).includes('close')) b.clientClose = true;
     // shared functions (the session calls them with itself as `this`) instead of
     // per-connection closures: a held stream should cost as little as possible
     s.data = b;

@@ -45,6 +45,7 @@ log.info({ bind: !args.connect, endpoints: [...args.pushSpecs, ...args.routerSpe
 const initiator = new ZhttpInitiator(transport, { instanceId: args.id, log });
 initiator.start();
 
+const quarterWindow = Math.max(1, args.bufferSize >> 2);
 const ctx: WsContext = {
   initiator, log, bufferSize: args.bufferSize,
   pauseAbove: Math.max(args.bufferSize, 64 * 1024),
@@ -52,10 +53,11 @@ const ctx: WsContext = {
   maxQueued: 1024 * 1024 + args.bufferSize,
   closing: new Map(),
   chunks: new ChunkBatcher((err) => log.error({ err }, 'deferred client write failed')),
-  // a quarter window is due at once; smaller grants wait up to 250 ms (the responder still has
-  // three quarters of its window): a fan-out of small messages costs no credit packet per client
-  credits: new CreditBatcher<InitiatorSession>((peer, sessions, n) => initiator.creditMany(peer, sessions, n), Math.max(1, args.bufferSize >> 2),
-    { below: Math.max(1, args.bufferSize >> 2), maxDelayMs: 250 }),
+  // a quarter window is due at once (and flushes every due grant); smaller grants wait up to
+  // 250 ms (the responder still has three quarters of its window): a fan-out of small messages
+  // costs no credit packet per client
+  credits: new CreditBatcher<InitiatorSession>((peer, sessions, n) => initiator.creditMany(peer, sessions, n), quarterWindow,
+    { below: quarterWindow, maxDelayMs: 250 }),
 };
 const server = new ConnServer(ctx, {
   listens: args.listens, bufferSize: args.bufferSize, maxConn: args.maxConn, tlsDir: args.tlsDir, maxWsMessage: 1024 * 1024, reusePort: args.reusePort,

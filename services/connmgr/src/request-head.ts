@@ -68,6 +68,20 @@ export function checkFraming(headers: readonly Header[]): Framing {
   return { ok: true, hasBody: cl !== undefined && Number(cl) > 0 };
 }
 
+/**
+ * The tokens of a comma-separated header value such as `Connection`, trimmed and lowercased,
+ * empty ones left out.
+ * @example headerTokens('Keep-Alive, Close') // ['keep-alive', 'close']
+ */
+export function headerTokens(v: string): string[] {
+  const out: string[] = [];
+  for (const tok of v.split(',')) {
+    const t = tok.trim().toLowerCase();
+    if (t) out.push(t);
+  }
+  return out;
+}
+
 /** Value of the first header named `name` (lowercase), if any. */
 export function headerValue(headers: readonly Header[], name: string): string | undefined {
   for (const [k, v] of headers) if (k.toLowerCase() === name) return v;

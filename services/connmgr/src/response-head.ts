@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Header } from '@pushpin-ts/zhttp';
+import { headerTokens } from './request-head.js';
 
 /** How to write a ZHTTP response start to an HTTP/1.1 client. */
 export interface ResponsePlan {
@@ -32,10 +33,9 @@ export function planResponse(code: number, reason: string | undefined, headers: 
   for (const [k, v] of headers) {
     const lk = k.toLowerCase();
     if (lk === 'connection') {
-      for (const tok of v.split(',')) {
-        const t = tok.trim().toLowerCase();
+      for (const t of headerTokens(v)) {
         if (t === 'close') close = true;
-        else if (t) drop.add(t);
+        else drop.add(t);
       }
     } else if (lk === 'content-length' && /^\s*\d+\s*$/.test(v) && contentLength === undefined) {
       contentLength = Number(v);

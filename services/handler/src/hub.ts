@@ -71,11 +71,11 @@ const PASS_THROUGH: DeliveryStage = { push(item, deliver) { deliver(item); } };
 interface ChannelEntry {
   readonly name: string;
   readonly subs: Set<Subscriber>;
-  /** Bumped whenever a subscriber joins, leaves or replaces its `ChannelSub`. */
-  version: number;
-  /** Fan-out plans of this version, by format mask (`formatMask`). */
+  /**
+   * Fan-out plans by format mask (`formatMask`); dropped whenever a subscriber joins, leaves or
+   * replaces its `ChannelSub`.
+   */
   plans: Array<FanoutPlan | undefined> | undefined;
-  plansVersion: number;
   /** Subscribers per mode (stats `sub` packets). */
   readonly modes: Record<SubscriberMode, number>;
   /** Until when a response-mode subscription keeps the channel alive after its last subscriber. */
@@ -210,18 +210,13 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
   }
 
   /**
-   * The fan-out plan for `item`: cached per subscription version and format mask when no
+   * The fan-out plan for `item`: cached per format mask until the subscriptions change, when no
    * subscriber of the channel has filters (then the item's meta cannot change who gets it).
    */
   private planOf(entry: ChannelEntry, item: PublishItem): FanoutPlan {
     const mask = formatMask(item.formats);
-    if (entry.plansVersion === entry.version) {
-      const cached = entry.plans?.[mask];
-      if (cached) return cached;
-    } else {
-      entry.plans = undefined;
-      entry.plansVersion = entry.version;
-    }
+    const cached = entry.plans?.[mask];
+    if (cached) return cached;
     const targets: Subscriber[] = [];
     const subsOf: ChannelSub[] = [];
     const skips: boolean[] = [];
@@ -329,7 +324,7 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
   subscribe(s: Subscriber, channel: string): void {
     let e = this.byChannel.get(channel);
     if (!e) {
-      e = { name: channel, subs: new Set(), version: 0, plans: undefined, plansVersion: -1, modes: { response: 0, stream: 0, ws: 0 }, lingerUntil: 0, lingerTimer: undefined };
+      e = { name: channel, subs: new Set(), plans: undefined, modes: { response: 0, stream: 0, ws: 0 }, lingerUntil: 0, lingerTimer: undefined };
       this.byChannel.set(channel, e);
       this.emit(this.added, channel);
     } else if (e.lingerTimer) {
@@ -337,7 +332,6 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
       e.lingerTimer = undefined;
     }
     // a session subscribing again may bring a new ChannelSub (filters, prev-id): plans are redone
-    e.version++;
     e.plans = undefined;
     if (e.subs.has(s)) return;
     e.subs.add(s);
@@ -348,7 +342,6 @@ export class SubscriptionHub implements Hub, HubStatsEvents {
     const e = this.byChannel.get(channel);
     if (!e || !e.subs.delete(s)) return;
     // dropped at once: a plan must not keep a session that left alive
-    e.version++;
     e.plans = undefined;
     this.emitSubscribers(s.mode, channel, --e.modes[s.mode]);
     if (s.mode === 'response' && this.lingerMs > 0) e.lingerUntil = this.opts.wheel.now() + this.lingerMs;

@@ -171,10 +171,10 @@ export class PublishLimiter implements DeliveryLimiter {
     if (this.maxIntervalMs === this.intervalMs) return;
     const busy = ran > 1 && weight >= this.growAboveWeight;
     const roomy = this.hwm <= 0 || weight * 4 < this.hwm;
-    this.setInterval(busy && roomy ? Math.min(this.maxIntervalMs, this.interval * 2) : this.intervalMs);
+    this.changeInterval(busy && roomy ? Math.min(this.maxIntervalMs, this.interval * 2) : this.intervalMs);
   }
 
-  private setInterval(ms: number): void {
+  private changeInterval(ms: number): void {
     if (ms === this.interval) return;
     this.interval = ms;
     this.cap = this.capFor(ms);
@@ -219,7 +219,7 @@ export class PublishLimiter implements DeliveryLimiter {
     const t = this.now();
     if (t - this.lastRun < this.interval) return false;
     // quiet for a whole interval: back to the short one
-    this.setInterval(this.intervalMs);
+    this.changeInterval(this.intervalMs);
     this.lastRun = t;
     this.turnOpen = true;
     this.endOfTurn(this.closeTurn);
